@@ -1,0 +1,19 @@
+namespace Maas.Engine.Serving;
+
+/// <summary>One sequence to generate: token ids in (the caller tokenizes), events out.</summary>
+public sealed record GenerationRequest
+{
+    public required string RequestId { get; init; }
+
+    public required IReadOnlyList<int> PromptTokens { get; init; }
+
+    public required int MaxTokens { get; init; }
+
+    public SamplingParameters Sampling { get; init; } = new();
+
+    /// <summary>Generation ends before any of these strings would be emitted; they are not returned.</summary>
+    public IReadOnlyList<string> Stop { get; init; } = [];
+
+    /// <summary>When false, an end-of-sequence token does not end generation (OpenAI's ignore_eos, used by benchmarks).</summary>
+    public bool StopAtEos { get; init; } = true;
+}

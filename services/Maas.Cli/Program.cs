@@ -1,0 +1,2 @@
+Console.Error.WriteLine("usage: maas <command>");
+return 1;
