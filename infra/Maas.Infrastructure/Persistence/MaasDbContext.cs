@@ -1,0 +1,55 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Maas.Infrastructure.Persistence;
+
+/// <summary>The platform's PostgreSQL schema (snake_case tables). Changes go through migrations.</summary>
+public sealed class MaasDbContext(DbContextOptions<MaasDbContext> options) : DbContext(options)
+{
+    public DbSet<Tenant> Tenants => Set<Tenant>();
+
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
+    public DbSet<ServedModel> Models => Set<ServedModel>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Tenant>(e =>
+        {
+            e.ToTable("tenants");
+            e.HasKey(t => t.Id);
+            e.Property(t => t.Id).HasColumnName("id").HasMaxLength(64);
+            e.Property(t => t.Name).HasColumnName("name").HasMaxLength(200);
+            e.Property(t => t.Plan).HasColumnName("plan").HasMaxLength(64);
+            e.Property(t => t.AllowedModels).HasColumnName("allowed_models");
+            e.Property(t => t.MaxConcurrentRequests).HasColumnName("max_concurrent_requests");
+            e.Property(t => t.RequestsPerMinute).HasColumnName("requests_per_minute");
+            e.Property(t => t.Disabled).HasColumnName("disabled");
+            e.Property(t => t.CreatedAt).HasColumnName("created_at");
+        });
+        modelBuilder.Entity<ApiKey>(e =>
+        {
+            e.ToTable("api_keys");
+            e.HasKey(k => k.Id);
+            e.Property(k => k.Id).HasColumnName("id");
+            e.Property(k => k.TenantId).HasColumnName("tenant_id").HasMaxLength(64);
+            e.Property(k => k.Name).HasColumnName("name").HasMaxLength(200);
+            e.Property(k => k.DisplayPrefix).HasColumnName("display_prefix").HasMaxLength(16);
+            e.Property(k => k.SecretHash).HasColumnName("secret_hash").HasMaxLength(64);
+            e.Property(k => k.RequestsPerMinute).HasColumnName("requests_per_minute");
+            e.Property(k => k.CreatedAt).HasColumnName("created_at");
+            e.Property(k => k.RevokedAt).HasColumnName("revoked_at");
+            e.HasIndex(k => k.SecretHash).IsUnique();
+            e.HasOne(k => k.Tenant).WithMany(t => t.ApiKeys).HasForeignKey(k => k.TenantId);
+        });
+        modelBuilder.Entity<ServedModel>(e =>
+        {
+            e.ToTable("models");
+            e.HasKey(m => m.Id);
+            e.Property(m => m.Id).HasColumnName("id").HasMaxLength(128);
+            e.Property(m => m.Path).HasColumnName("path");
+            e.Property(m => m.OwnedBy).HasColumnName("owned_by").HasMaxLength(64);
+            e.Property(m => m.Enabled).HasColumnName("enabled");
+            e.Property(m => m.CreatedAt).HasColumnName("created_at");
+        });
+    }
+}
