@@ -1,0 +1,24 @@
+namespace Maas.Engine.Serving;
+
+public sealed record InferenceEngineOptions
+{
+    /// <summary>Hugging Face model folder (config.json, *.safetensors, tokenizer.json).</summary>
+    public required string ModelPath { get; init; }
+
+    public WeightPrecision Weights { get; init; } = WeightPrecision.Native;
+
+    /// <summary>Compute threads; 0 means one per core.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Sequences in one continuous batch.</summary>
+    public int MaxBatchSequences { get; init; } = 16;
+
+    /// <summary>Tokens of one step (prefill chunks plus decode tokens).</summary>
+    public int MaxBatchTokens { get; init; } = 512;
+
+    /// <summary>KV cache capacity in tokens over all sequences.</summary>
+    public int KvCacheTokens { get; init; } = 32768;
+
+    /// <summary>Caps the model's context length (0 keeps the model's).</summary>
+    public int MaxContextLength { get; init; }
+}
