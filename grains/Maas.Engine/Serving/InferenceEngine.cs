@@ -1,21 +1,156 @@
+using System.Runtime.CompilerServices;
+using Maas.Engine.Checkpoints;
+using Maas.Engine.KvCache;
+using Maas.Engine.Model;
+using Maas.Engine.Tokenization;
+
 namespace Maas.Engine.Serving;
 
-/// <summary>The engine's front door: loads a model and runs a continuous batch on its own threads.</summary>
+/// <summary>
+/// The engine's front door: loads a model folder (weights, tokenizer) and serves many concurrent
+/// generations through one continuous batch that runs on the engine's own threads.
+/// </summary>
 public sealed class InferenceEngine : ITextGenerator
 {
-    private InferenceEngine()
+    private readonly DeepseekModel _model;
+    private readonly PagedKvCache _cache;
+    private readonly TextTokenizer _tokenizer;
+    private readonly GenerationScheduler _scheduler;
+
+    private InferenceEngine(DeepseekModel model, PagedKvCache cache, TextTokenizer tokenizer, ModelDescription description, InferenceEngineOptions options)
     {
+        _model = model;
+        _cache = cache;
+        _tokenizer = tokenizer;
+        Model = description;
+        _scheduler = new GenerationScheduler(model, cache, tokenizer, description, options);
     }
 
-    public ModelDescription Model => throw new NotImplementedException("contract stub: engine serving implements it");
+    public ModelDescription Model { get; }
 
-    public int ActiveSequences => 0;
+    public TextTokenizer Tokenizer => _tokenizer;
 
-    public int QueuedSequences => 0;
+    public int ActiveSequences => _scheduler.ActiveSequences;
 
-    public static InferenceEngine Load(InferenceEngineOptions options) => throw new NotImplementedException("contract stub");
+    public int QueuedSequences => _scheduler.QueuedSequences;
 
-    public IAsyncEnumerable<GenerationEvent> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken) => throw new NotImplementedException();
+    /// <summary>Forward steps run so far (a step is one batch through the model).</summary>
+    public long Steps => _scheduler.Steps;
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public static InferenceEngine Load(InferenceEngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxBatchSequences < 1 || options.MaxBatchTokens < 1 || options.KvCacheTokens < 1)
+        {
+            throw new ArgumentException("MaxBatchSequences, MaxBatchTokens and KvCacheTokens must be positive.", nameof(options));
+        }
+
+        var tokenizer = TextTokenizer.Load(options.ModelPath);
+        var model = DeepseekModel.Load(options.ModelPath, new ModelLoadOptions
+        {
+            Weights = options.Weights,
+            Threads = options.Threads,
+            MaxBatchTokens = Math.Max(options.MaxBatchTokens, options.MaxBatchSequences),
+        });
+        try
+        {
+            var config = model.Config;
+            var context = options.MaxContextLength > 0 ? Math.Min(options.MaxContextLength, config.MaxPositionEmbeddings) : config.MaxPositionEmbeddings;
+            var cache = PagedKvCache.ForTokens(config, options.KvCacheTokens, options.KvCache);
+            var eos = new List<int>(tokenizer.EosTokenIds);
+            foreach (var id in config.EosTokenIds)
+            {
+                if (!eos.Contains(id))
+                {
+                    eos.Add(id);
+                }
+            }
+
+            var description = new ModelDescription(
+                config.ArchitectureName,
+                config.VocabSize,
+                context,
+                eos,
+                (int)cache.BytesPerToken,
+                model.ParameterCount);
+            return new InferenceEngine(model, cache, tokenizer, description, options);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    public async IAsyncEnumerable<GenerationEvent> GenerateAsync(GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var prompt = Validate(request);
+        var sequence = new ActiveSequence(request, prompt, _tokenizer, Model.VocabSize);
+        using var registration = cancellationToken.Register(static state =>
+        {
+            var (s, scheduler) = ((ActiveSequence, GenerationScheduler))state!;
+            s.RequestCancel();
+            scheduler.Wake();
+        }, (sequence, _scheduler));
+
+        _scheduler.Enqueue(sequence);
+        try
+        {
+            await foreach (var item in sequence.Events.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return item;
+            }
+        }
+        finally
+        {
+            // Covers a consumer that stops reading early without cancelling its token.
+            if (!sequence.Finished)
+            {
+                sequence.RequestCancel();
+                _scheduler.Wake();
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _scheduler.Dispose();
+        _cache.Dispose();
+        _model.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private int[] Validate(GenerationRequest request)
+    {
+        var count = request.PromptTokens.Count;
+        if (count == 0)
+        {
+            throw new ArgumentException("The prompt has no tokens.", nameof(request));
+        }
+
+        if (request.MaxTokens < 1)
+        {
+            throw new ArgumentException("MaxTokens must be at least 1.", nameof(request));
+        }
+
+        if (count + 1 > Model.ContextLength)
+        {
+            throw new ArgumentException($"The prompt has {count} tokens; the context holds {Model.ContextLength}.", nameof(request));
+        }
+
+        var prompt = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            var id = request.PromptTokens[i];
+            if ((uint)id >= (uint)Model.VocabSize)
+            {
+                throw new ArgumentException($"Prompt token {id} at position {i} is outside the vocabulary (0..{Model.VocabSize - 1}).", nameof(request));
+            }
+
+            prompt[i] = id;
+        }
+
+        return prompt;
+    }
 }

@@ -19,6 +19,9 @@ public sealed record InferenceEngineOptions
     /// <summary>KV cache capacity in tokens over all sequences.</summary>
     public int KvCacheTokens { get; init; } = 32768;
 
+    /// <summary>Element type of the latent KV cache; F32 only for exact comparisons.</summary>
+    public KvCache.KvCacheElementType KvCache { get; init; } = Maas.Engine.KvCache.KvCacheElementType.Bf16;
+
     /// <summary>Caps the model's context length (0 keeps the model's).</summary>
     public int MaxContextLength { get; init; }
 }
