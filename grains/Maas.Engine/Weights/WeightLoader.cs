@@ -22,6 +22,9 @@ internal sealed unsafe class WeightLoader
 
     public Checkpoint Checkpoint => _checkpoint;
 
+    /// <summary>Elements of every tensor loaded so far (the model's parameter count).</summary>
+    public long LoadedParameters { get; private set; }
+
     /// <summary>A linear weight [rows, cols] in the configured precision.</summary>
     public WeightMatrix Matrix(string name, int rows, int cols) => Matrix(name, rows, cols, _precision);
 
@@ -32,6 +35,7 @@ internal sealed unsafe class WeightLoader
     {
         SafetensorsTensor tensor = _checkpoint.RequireMatrix(name, rows, cols);
         SafetensorsTensor? scales = tensor.Dtype == SafetensorsDtype.F8E4M3 ? _checkpoint.RequireFp8Scales(name, rows, cols) : null;
+        LoadedParameters += (long)rows * cols;
         WeightFormat format = precision switch
         {
             WeightPrecision.F32 => WeightFormat.F32,
@@ -63,11 +67,12 @@ internal sealed unsafe class WeightLoader
         return matrix;
     }
 
-    /// <summary>A small vector (norm weights, biases) as f32.</summary>
+    /// <summary>A small vector (norm weights, biases) as f32, on the pinned object heap so kernels may take its address.</summary>
     public float[] Vector(string name, int length)
     {
         SafetensorsTensor tensor = _checkpoint.RequireVector(name, length);
-        var values = new float[length];
+        float[] values = GC.AllocateArray<float>(length, pinned: true);
+        LoadedParameters += length;
         ReadRow(tensor, null, 0, length, values);
         return values;
     }
