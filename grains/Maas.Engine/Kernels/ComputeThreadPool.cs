@@ -119,7 +119,11 @@ internal sealed class ComputeThreadPool : IDisposable
         }
 
         _disposed = true;
-        _start.Release(_workers.Length);
+        if (_workers.Length > 0)
+        {
+            _start.Release(_workers.Length);
+        }
+
         foreach (Thread worker in _workers)
         {
             worker.Join();

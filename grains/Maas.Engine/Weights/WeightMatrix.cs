@@ -49,6 +49,42 @@ public sealed unsafe class WeightMatrix : IDisposable
         _ => throw new NotSupportedException($"weight format {format}"),
     };
 
+    /// <summary>Builds a matrix of the given format from f32 values (BF16 rounds to nearest even; FP8 quantizes per 128x128 block).</summary>
+    internal static WeightMatrix FromF32(int rows, int cols, WeightFormat format, ReadOnlySpan<float> values)
+    {
+        if (values.Length != rows * cols)
+        {
+            throw new ArgumentException($"expected {rows * cols} values", nameof(values));
+        }
+
+        var matrix = new WeightMatrix(rows, cols, format);
+        switch (format)
+        {
+            case WeightFormat.F32:
+                values.CopyTo(new Span<float>(matrix.Data, rows * cols));
+                break;
+            case WeightFormat.Bf16:
+                {
+                    ushort* target = (ushort*)matrix.Data;
+                    for (int i = 0; i < values.Length; i++)
+                    {
+                        target[i] = Checkpoints.Bf16.Encode(values[i]);
+                    }
+
+                    break;
+                }
+
+            default:
+                {
+                    float[] copy = values.ToArray();
+                    Fp8BlockQuantizer.Quantize(rows, cols, (r, row) => copy.AsSpan(r * cols, cols).CopyTo(row), matrix.Data, matrix.Scales);
+                    break;
+                }
+        }
+
+        return matrix;
+    }
+
     /// <summary>Dequantizes one row into <paramref name="target"/> (length Cols).</summary>
     internal void ReadRow(int row, Span<float> target)
     {
