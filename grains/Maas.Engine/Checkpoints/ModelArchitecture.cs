@@ -1,0 +1,7 @@
+namespace Maas.Engine.Checkpoints;
+
+public enum ModelArchitecture
+{
+    DeepseekV2,
+    DeepseekV3,
+}

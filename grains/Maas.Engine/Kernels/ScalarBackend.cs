@@ -1,0 +1,66 @@
+using Maas.Engine.Weights;
+
+namespace Maas.Engine.Kernels;
+
+/// <summary>Single-threaded reference backend built from <see cref="ScalarKernels"/>; tests compare CpuBackend with it.</summary>
+internal sealed unsafe class ScalarBackend : IComputeBackend
+{
+    private float[] _scores = new float[256];
+
+    public string Name => "scalar";
+
+    public void MatMul(float* x, int xStride, int rows, WeightMatrix w, float* y, int yStride) =>
+        ScalarKernels.MatMul(x, xStride, rows, w, y, yStride);
+
+    public void RmsNorm(float* x, int xStride, int rows, float* weight, int dim, float eps, float* y, int yStride)
+    {
+        for (int t = 0; t < rows; t++)
+        {
+            ScalarKernels.RmsNorm(x + (long)t * xStride, weight, eps, y + (long)t * yStride, dim);
+        }
+    }
+
+    public void SiluMul(float* gate, float* up, int n) => ScalarKernels.SiluMul(gate, up, n);
+
+    public void Add(float* y, float* x, int n) => ScalarKernels.Add(y, x, n);
+
+    public void Axpy(float* y, float a, float* x, int n) => ScalarKernels.Axpy(y, a, x, n);
+
+    public void Softmax(float* x, int n) => ScalarKernels.Softmax(x, n);
+
+    public void Rope(float* x, int xStride, int rows, int heads, int headStride, int dim, float* cos, float* sin)
+    {
+        int half = dim / 2;
+        for (int t = 0; t < rows; t++)
+        {
+            for (int h = 0; h < heads; h++)
+            {
+                ScalarKernels.Rope(x + (long)t * xStride + (long)h * headStride, cos + (long)t * half, sin + (long)t * half, dim);
+            }
+        }
+    }
+
+    public void LatentAttention(in LatentAttentionArgs args)
+    {
+        int needed = args.StartPosition + args.Rows;
+        if (_scores.Length < needed)
+        {
+            _scores = new float[Math.Max(needed, _scores.Length * 2)];
+        }
+
+        fixed (float* scores = _scores)
+        {
+            for (int r = 0; r < args.Rows; r++)
+            {
+                for (int h = 0; h < args.Heads; h++)
+                {
+                    LatentAttentionKernel.AttendOne(args, r, h, scores, simd: false);
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+    }
+}

@@ -1,0 +1,377 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Maas.Engine.Checkpoints;
+
+namespace Maas.Engine.Kernels;
+
+/// <summary>
+/// Vector512 versions of the hot kernels (f32 dot, BF16 widening by shifts, FP8 decoding by bit
+/// placement). Without AVX-512 they fall back to <see cref="ScalarKernels"/>.
+/// </summary>
+internal static unsafe class SimdKernels
+{
+    // E4M3 bits placed in an f32's exponent/mantissa field (sign<<24, rest<<20) are the value × 2^-120.
+    private const float Fp8Rebias = 1.329228e36f; // 2^120
+
+    public static bool IsAccelerated => Vector512.IsHardwareAccelerated;
+
+    public static float Dot(float* a, float* b, int n)
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            return ScalarKernels.Dot(a, b, n);
+        }
+
+        Vector512<float> acc0 = Vector512<float>.Zero;
+        Vector512<float> acc1 = Vector512<float>.Zero;
+        int i = 0;
+        for (; i + 32 <= n; i += 32)
+        {
+            acc0 = Vector512.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), acc0);
+            acc1 = Vector512.FusedMultiplyAdd(Vector512.Load(a + i + 16), Vector512.Load(b + i + 16), acc1);
+        }
+
+        for (; i + 16 <= n; i += 16)
+        {
+            acc0 = Vector512.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), acc0);
+        }
+
+        float sum = Vector512.Sum(acc0 + acc1);
+        for (; i < n; i++)
+        {
+            sum += a[i] * b[i];
+        }
+
+        return sum;
+    }
+
+    public static float DotBf16(float* a, ushort* b, int n)
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            return ScalarKernels.DotBf16(a, b, n);
+        }
+
+        Vector512<float> acc0 = Vector512<float>.Zero;
+        Vector512<float> acc1 = Vector512<float>.Zero;
+        int i = 0;
+        for (; i + 32 <= n; i += 32)
+        {
+            (Vector512<float> lo, Vector512<float> hi) = WidenBf16(b + i);
+            acc0 = Vector512.FusedMultiplyAdd(Vector512.Load(a + i), lo, acc0);
+            acc1 = Vector512.FusedMultiplyAdd(Vector512.Load(a + i + 16), hi, acc1);
+        }
+
+        float sum = Vector512.Sum(acc0 + acc1);
+        for (; i < n; i++)
+        {
+            sum += a[i] * Bf16.Decode(b[i]);
+        }
+
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float> Lo, Vector512<float> Hi) WidenBf16(ushort* p)
+    {
+        (Vector512<uint> lo, Vector512<uint> hi) = Vector512.Widen(Vector512.Load(p));
+        return (Vector512.ShiftLeft(lo, 16).AsSingle(), Vector512.ShiftLeft(hi, 16).AsSingle());
+    }
+
+    /// <summary>y += a·x.</summary>
+    public static void Axpy(float* y, float a, float* x, int n)
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            ScalarKernels.Axpy(y, a, x, n);
+            return;
+        }
+
+        var va = Vector512.Create(a);
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            Vector512.FusedMultiplyAdd(va, Vector512.Load(x + i), Vector512.Load(y + i)).Store(y + i);
+        }
+
+        for (; i < n; i++)
+        {
+            y[i] += a * x[i];
+        }
+    }
+
+    public static void AxpyBf16(float* y, float a, ushort* x, int n)
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            ScalarKernels.AxpyBf16(y, a, x, n);
+            return;
+        }
+
+        var va = Vector512.Create(a);
+        int i = 0;
+        for (; i + 32 <= n; i += 32)
+        {
+            (Vector512<float> lo, Vector512<float> hi) = WidenBf16(x + i);
+            Vector512.FusedMultiplyAdd(va, lo, Vector512.Load(y + i)).Store(y + i);
+            Vector512.FusedMultiplyAdd(va, hi, Vector512.Load(y + i + 16)).Store(y + i + 16);
+        }
+
+        for (; i < n; i++)
+        {
+            y[i] += a * Bf16.Decode(x[i]);
+        }
+    }
+
+    /// <summary>
+    /// Dot products of one f32 weight row with 4 token rows (x, x+stride, ...): the weight vector is
+    /// loaded once and used for all four, so a batch reads each weight once.
+    /// </summary>
+    public static void Dot4(float* w, float* x, long xStride, int n, float* result)
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            for (int t = 0; t < 4; t++)
+            {
+                result[t] = ScalarKernels.Dot(x + t * xStride, w, n);
+            }
+
+            return;
+        }
+
+        float* x0 = x;
+        float* x1 = x + xStride;
+        float* x2 = x + 2 * xStride;
+        float* x3 = x + 3 * xStride;
+        Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            Vector512<float> wv = Vector512.Load(w + i);
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Load(x0 + i), wv, a0);
+            a1 = Vector512.FusedMultiplyAdd(Vector512.Load(x1 + i), wv, a1);
+            a2 = Vector512.FusedMultiplyAdd(Vector512.Load(x2 + i), wv, a2);
+            a3 = Vector512.FusedMultiplyAdd(Vector512.Load(x3 + i), wv, a3);
+        }
+
+        float s0 = Vector512.Sum(a0), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
+        for (; i < n; i++)
+        {
+            float wi = w[i];
+            s0 += x0[i] * wi;
+            s1 += x1[i] * wi;
+            s2 += x2[i] * wi;
+            s3 += x3[i] * wi;
+        }
+
+        result[0] = s0;
+        result[1] = s1;
+        result[2] = s2;
+        result[3] = s3;
+    }
+
+    /// <summary>As <see cref="Dot4"/> for a BF16 weight row, widened to f32 in registers.</summary>
+    public static void Dot4Bf16(ushort* w, float* x, long xStride, int n, float* result)
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            for (int t = 0; t < 4; t++)
+            {
+                result[t] = ScalarKernels.DotBf16(x + t * xStride, w, n);
+            }
+
+            return;
+        }
+
+        float* x0 = x;
+        float* x1 = x + xStride;
+        float* x2 = x + 2 * xStride;
+        float* x3 = x + 3 * xStride;
+        Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (; i + 32 <= n; i += 32)
+        {
+            (Vector512<float> lo, Vector512<float> hi) = WidenBf16(w + i);
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Load(x0 + i), lo, a0);
+            a1 = Vector512.FusedMultiplyAdd(Vector512.Load(x1 + i), lo, a1);
+            a2 = Vector512.FusedMultiplyAdd(Vector512.Load(x2 + i), lo, a2);
+            a3 = Vector512.FusedMultiplyAdd(Vector512.Load(x3 + i), lo, a3);
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Load(x0 + i + 16), hi, a0);
+            a1 = Vector512.FusedMultiplyAdd(Vector512.Load(x1 + i + 16), hi, a1);
+            a2 = Vector512.FusedMultiplyAdd(Vector512.Load(x2 + i + 16), hi, a2);
+            a3 = Vector512.FusedMultiplyAdd(Vector512.Load(x3 + i + 16), hi, a3);
+        }
+
+        float s0 = Vector512.Sum(a0), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
+        for (; i < n; i++)
+        {
+            float wi = Bf16.Decode(w[i]);
+            s0 += x0[i] * wi;
+            s1 += x1[i] * wi;
+            s2 += x2[i] * wi;
+            s3 += x3[i] * wi;
+        }
+
+        result[0] = s0;
+        result[1] = s1;
+        result[2] = s2;
+        result[3] = s3;
+    }
+
+    /// <summary>Decodes one row of FP8 codes times its 128-column block scales into f32.</summary>
+    public static void DequantizeFp8Row(byte* codes, float* blockScales, int n, float* target)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var signMask = Vector512.Create(0x80u);
+            var magnitudeMask = Vector512.Create(0x7Fu);
+            var rebias = Vector512.Create(Fp8Rebias);
+            for (; i + 64 <= n; i += 64)
+            {
+                // 64 columns never straddle a 128-column block when i is a multiple of 64.
+                var scale = Vector512.Create(blockScales[i / 128]) * rebias;
+                (Vector512<ushort> lo, Vector512<ushort> hi) = Vector512.Widen(Vector512.Load(codes + i));
+                (Vector512<uint> q0, Vector512<uint> q1) = Vector512.Widen(lo);
+                (Vector512<uint> q2, Vector512<uint> q3) = Vector512.Widen(hi);
+                Fp8ToF32(q0, signMask, magnitudeMask, scale).Store(target + i);
+                Fp8ToF32(q1, signMask, magnitudeMask, scale).Store(target + i + 16);
+                Fp8ToF32(q2, signMask, magnitudeMask, scale).Store(target + i + 32);
+                Fp8ToF32(q3, signMask, magnitudeMask, scale).Store(target + i + 48);
+            }
+        }
+
+        ReadOnlySpan<float> table = Fp8E4M3.Table;
+        for (; i < n; i++)
+        {
+            target[i] = table[codes[i]] * blockScales[i / 128];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Fp8ToF32(Vector512<uint> q, Vector512<uint> signMask, Vector512<uint> magnitudeMask, Vector512<float> scale)
+    {
+        Vector512<uint> bits = Vector512.ShiftLeft(q & signMask, 24) | Vector512.ShiftLeft(q & magnitudeMask, 20);
+        return bits.AsSingle() * scale;
+    }
+
+    public static void RmsNorm(float* x, float* weight, float eps, float* y, int n)
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            ScalarKernels.RmsNorm(x, weight, eps, y, n);
+            return;
+        }
+
+        float sumSquares = Dot(x, x, n);
+        float inv = 1f / MathF.Sqrt(sumSquares / n + eps);
+        var vinv = Vector512.Create(inv);
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            (Vector512.Load(x + i) * vinv * Vector512.Load(weight + i)).Store(y + i);
+        }
+
+        for (; i < n; i++)
+        {
+            y[i] = x[i] * inv * weight[i];
+        }
+    }
+
+    public static void SiluMul(float* gate, float* up, int n)
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            ScalarKernels.SiluMul(gate, up, n);
+            return;
+        }
+
+        var one = Vector512.Create(1f);
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            Vector512<float> g = Vector512.Load(gate + i);
+            (g / (one + Vector512.Exp(-g)) * Vector512.Load(up + i)).Store(gate + i);
+        }
+
+        for (; i < n; i++)
+        {
+            float g = gate[i];
+            gate[i] = g / (1f + MathF.Exp(-g)) * up[i];
+        }
+    }
+
+    public static void Softmax(float* x, int n)
+    {
+        if (!Vector512.IsHardwareAccelerated || n < 16)
+        {
+            ScalarKernels.Softmax(x, n);
+            return;
+        }
+
+        var vmax = Vector512.Create(float.NegativeInfinity);
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            vmax = Vector512.Max(vmax, Vector512.Load(x + i));
+        }
+
+        float max = vmax.ToScalar();
+        for (int k = 1; k < 16; k++)
+        {
+            max = MathF.Max(max, vmax.GetElement(k));
+        }
+
+        for (; i < n; i++)
+        {
+            max = MathF.Max(max, x[i]);
+        }
+
+        var vm = Vector512.Create(max);
+        var vsum = Vector512<float>.Zero;
+        i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            Vector512<float> e = Vector512.Exp(Vector512.Load(x + i) - vm);
+            e.Store(x + i);
+            vsum += e;
+        }
+
+        float sum = Vector512.Sum(vsum);
+        for (; i < n; i++)
+        {
+            x[i] = MathF.Exp(x[i] - max);
+            sum += x[i];
+        }
+
+        var vinv = Vector512.Create(1f / sum);
+        i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            (Vector512.Load(x + i) * vinv).Store(x + i);
+        }
+
+        float inv = 1f / sum;
+        for (; i < n; i++)
+        {
+            x[i] *= inv;
+        }
+    }
+
+    public static void Add(float* y, float* x, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                (Vector512.Load(y + i) + Vector512.Load(x + i)).Store(y + i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            y[i] += x[i];
+        }
+    }
+}

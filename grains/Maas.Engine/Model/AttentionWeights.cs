@@ -1,0 +1,47 @@
+using Maas.Engine.Weights;
+
+namespace Maas.Engine.Model;
+
+/// <summary>One layer's MLA weights, with kv_b_proj pre-split per head for the absorbed form.</summary>
+internal sealed class AttentionWeights : IDisposable
+{
+    /// <summary>Plain q_proj [H·(nope+rope), hidden] when q_lora_rank is null.</summary>
+    public WeightMatrix? QProj { get; init; }
+
+    public WeightMatrix? QAProj { get; init; }
+
+    public float[]? QANorm { get; init; }
+
+    public WeightMatrix? QBProj { get; init; }
+
+    /// <summary>[kv_lora + rope, hidden]: latent rows then the shared rope key.</summary>
+    public required WeightMatrix KvAProj { get; init; }
+
+    public required float[] KvANorm { get; init; }
+
+    /// <summary>Per head W_UKᵀ [kv_lora, nope] (f32): q_lat = W_UKᵀ·q_nope.</summary>
+    public required WeightMatrix[] KeyUpTransposed { get; init; }
+
+    /// <summary>Per head W_UV [v, kv_lora] (f32): o = W_UV·o_lat.</summary>
+    public required WeightMatrix[] ValueUp { get; init; }
+
+    public required WeightMatrix OProj { get; init; }
+
+    public void Dispose()
+    {
+        QProj?.Dispose();
+        QAProj?.Dispose();
+        QBProj?.Dispose();
+        KvAProj.Dispose();
+        OProj.Dispose();
+        foreach (WeightMatrix m in KeyUpTransposed)
+        {
+            m.Dispose();
+        }
+
+        foreach (WeightMatrix m in ValueUp)
+        {
+            m.Dispose();
+        }
+    }
+}

@@ -1,0 +1,557 @@
+using Maas.Engine.Checkpoints;
+using Maas.Engine.Experts;
+using Maas.Engine.Kernels;
+using Maas.Engine.KvCache;
+using Maas.Engine.Weights;
+
+namespace Maas.Engine.Model;
+
+/// <summary>
+/// A DeepSeek-V2/V3 model (MLA + DeepSeekMoE) loaded from a Hugging Face checkpoint, computing
+/// logits for a batch of sequences per step against a paged latent KV cache. One Forward at a
+/// time (the caller's thread drives the compute threads).
+/// </summary>
+public sealed unsafe class DeepseekModel : IDisposable
+{
+    private readonly IComputeBackend _backend;
+    private readonly WeightMatrix _embedding;
+    private readonly WeightMatrix _lmHead;
+    private readonly float[] _finalNorm;
+    private readonly LayerWeights[] _layers;
+    private readonly LocalExpertHost _localExperts;
+    private readonly RotaryEmbedding _rope;
+    private readonly MoeRouter? _router;
+    private readonly RunState _state;
+
+    private DeepseekModel(
+        ModelConfig config,
+        ModelLoadOptions options,
+        IComputeBackend backend,
+        WeightMatrix embedding,
+        WeightMatrix lmHead,
+        float[] finalNorm,
+        LayerWeights[] layers,
+        FeedForwardWeights[]?[] routedExperts,
+        long parameterCount)
+    {
+        Config = config;
+        _backend = backend;
+        _embedding = embedding;
+        _lmHead = lmHead;
+        _finalNorm = finalNorm;
+        _layers = layers;
+        ParameterCount = parameterCount;
+        MaxBatchTokens = options.MaxBatchTokens;
+        MaxBatchSequences = options.MaxBatchSequences;
+        MaxContextLength = options.MaxContextLength > 0 ? options.MaxContextLength : config.MaxPositionEmbeddings;
+        _rope = new RotaryEmbedding(config);
+        _router = config.NRoutedExperts > 0 ? new MoeRouter(config) : null;
+        _state = new RunState(config, MaxBatchTokens);
+        _localExperts = new LocalExpertHost(backend, routedExperts, config.HiddenSize, Math.Max(1, config.MoeIntermediateSize), MaxBatchTokens);
+    }
+
+    public ModelConfig Config { get; }
+
+    public int VocabSize => Config.VocabSize;
+
+    public int MaxContextLength { get; }
+
+    public int MaxBatchTokens { get; }
+
+    public int MaxBatchSequences { get; }
+
+    public long ParameterCount { get; }
+
+    /// <summary>The in-process host of the base model's routed experts (remote hosts may delegate to it).</summary>
+    public LocalExpertHost LocalExperts => _localExperts;
+
+    public string BackendName => _backend.Name;
+
+    public long KvBytesPerToken(KvCacheElementType elementType) => PagedKvCache.ComputeBytesPerToken(Config, elementType);
+
+    /// <summary>A KV cache for this model holding <paramref name="tokens"/> tokens over all sequences.</summary>
+    public PagedKvCache CreateKvCache(int tokens, KvCacheElementType elementType, int pageSize = PagedKvCache.DefaultPageSize) =>
+        PagedKvCache.ForTokens(Config, tokens, elementType, pageSize);
+
+    /// <summary>A batch sized for this model's MaxBatchSequences and MaxBatchTokens.</summary>
+    public ForwardBatch CreateBatch() => new(MaxBatchSequences, MaxBatchTokens);
+
+    public static DeepseekModel Load(string folder, ModelLoadOptions? options = null)
+    {
+        options ??= new ModelLoadOptions();
+        if (options.MaxBatchTokens < 1 || options.MaxBatchSequences < 1)
+        {
+            throw new ArgumentException("MaxBatchTokens and MaxBatchSequences must be positive", nameof(options));
+        }
+
+        ModelConfig config = ModelConfig.Load(folder);
+        using Checkpoint checkpoint = Checkpoint.Open(folder);
+        var loader = new WeightLoader(checkpoint, options.Weights);
+        var owned = new List<IDisposable>();
+        try
+        {
+            int hidden = config.HiddenSize;
+
+            // Embeddings and lm_head stay in the checkpoint's dtype under Fp8 (DeepSeek-V3 ships them in BF16 too).
+            WeightPrecision edgePrecision = options.Weights == WeightPrecision.Fp8 ? WeightPrecision.Native : options.Weights;
+            WeightMatrix embedding = loader.Matrix("model.embed_tokens.weight", config.VocabSize, hidden, edgePrecision);
+            owned.Add(embedding);
+            var layers = new LayerWeights[config.NumHiddenLayers];
+            var routed = new FeedForwardWeights[]?[config.NumHiddenLayers];
+            for (int i = 0; i < config.NumHiddenLayers; i++)
+            {
+                (layers[i], routed[i]) = LoadLayer(loader, config, i);
+                owned.Add(layers[i]);
+                if (routed[i] is { } experts)
+                {
+                    owned.AddRange(experts);
+                }
+            }
+
+            float[] finalNorm = loader.Vector("model.norm.weight", hidden);
+            WeightMatrix lmHead = config.TieWordEmbeddings
+                ? embedding
+                : loader.Matrix("lm_head.weight", config.VocabSize, hidden, edgePrecision);
+            owned.Add(lmHead);
+            IComputeBackend backend = options.UseScalarKernels ? new ScalarBackend() : new CpuBackend(options.Threads);
+            return new DeepseekModel(config, options, backend, embedding, lmHead, finalNorm, layers, routed, loader.LoadedParameters);
+        }
+        catch
+        {
+            foreach (IDisposable d in owned)
+            {
+                d.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private static (LayerWeights Layer, FeedForwardWeights[]? Routed) LoadLayer(WeightLoader loader, ModelConfig c, int index)
+    {
+        string p = $"model.layers.{index}.";
+        int hidden = c.HiddenSize;
+        AttentionWeights attention = LoadAttention(loader, c, p + "self_attn.");
+        float[] inputNorm = loader.Vector(p + "input_layernorm.weight", hidden);
+        float[] postNorm = loader.Vector(p + "post_attention_layernorm.weight", hidden);
+        if (!c.IsMoeLayer(index))
+        {
+            return (new LayerWeights
+            {
+                InputNorm = inputNorm,
+                PostAttentionNorm = postNorm,
+                Attention = attention,
+                Mlp = LoadFeedForward(loader, p + "mlp.", hidden, c.IntermediateSize),
+            }, null);
+        }
+
+        var experts = new FeedForwardWeights[c.NRoutedExperts];
+        for (int e = 0; e < experts.Length; e++)
+        {
+            experts[e] = LoadFeedForward(loader, $"{p}mlp.experts.{e}.", hidden, c.MoeIntermediateSize);
+        }
+
+        return (new LayerWeights
+        {
+            InputNorm = inputNorm,
+            PostAttentionNorm = postNorm,
+            Attention = attention,
+            Router = loader.MatrixF32(p + "mlp.gate.weight", c.NRoutedExperts, hidden),
+            RouterBias = c.TopKMethod == TopKMethod.NoAuxTc ? loader.Vector(p + "mlp.gate.e_score_correction_bias", c.NRoutedExperts) : null,
+            SharedExperts = c.NSharedExperts > 0
+                ? LoadFeedForward(loader, p + "mlp.shared_experts.", hidden, c.MoeIntermediateSize * c.NSharedExperts)
+                : null,
+        }, experts);
+    }
+
+    private static FeedForwardWeights LoadFeedForward(WeightLoader loader, string prefix, int hidden, int width) =>
+        new(
+            loader.Matrix(prefix + "gate_proj.weight", width, hidden),
+            loader.Matrix(prefix + "up_proj.weight", width, hidden),
+            loader.Matrix(prefix + "down_proj.weight", hidden, width));
+
+    private static AttentionWeights LoadAttention(WeightLoader loader, ModelConfig c, string p)
+    {
+        int heads = c.NumAttentionHeads;
+        int hidden = c.HiddenSize;
+        int qDim = heads * c.QHeadDim;
+        int nope = c.QkNopeHeadDim;
+        int v = c.VHeadDim;
+        int latent = c.KvLoraRank;
+
+        // Absorbed MLA needs kv_b_proj per head: W_UK_h = rows [h(nope+v), h(nope+v)+nope), W_UV_h = the next v rows.
+        var keyUpTransposed = new WeightMatrix[heads];
+        var valueUp = new WeightMatrix[heads];
+        using (WeightMatrix kvB = loader.MatrixF32(p + "kv_b_proj.weight", heads * (nope + v), latent))
+        {
+            float* source = (float*)kvB.Data;
+            for (int h = 0; h < heads; h++)
+            {
+                keyUpTransposed[h] = new WeightMatrix(latent, nope, WeightFormat.F32);
+                valueUp[h] = new WeightMatrix(v, latent, WeightFormat.F32);
+                float* uk = (float*)keyUpTransposed[h].Data;
+                float* uv = (float*)valueUp[h].Data;
+                long headRow = (long)h * (nope + v);
+                for (int n = 0; n < nope; n++)
+                {
+                    for (int l = 0; l < latent; l++)
+                    {
+                        uk[(long)l * nope + n] = source[(headRow + n) * latent + l];
+                    }
+                }
+
+                for (int j = 0; j < v; j++)
+                {
+                    new ReadOnlySpan<float>(source + (headRow + nope + j) * latent, latent).CopyTo(new Span<float>(uv + (long)j * latent, latent));
+                }
+            }
+        }
+
+        bool lora = c.QLoraRank is not null;
+        int rank = c.QLoraRank ?? 0;
+        return new AttentionWeights
+        {
+            QProj = lora ? null : loader.Matrix(p + "q_proj.weight", qDim, hidden),
+            QAProj = lora ? loader.Matrix(p + "q_a_proj.weight", rank, hidden) : null,
+            QANorm = lora ? loader.Vector(p + "q_a_layernorm.weight", rank) : null,
+            QBProj = lora ? loader.Matrix(p + "q_b_proj.weight", qDim, rank) : null,
+            KvAProj = loader.Matrix(p + "kv_a_proj_with_mqa.weight", c.KvEntryDim, hidden),
+            KvANorm = loader.Vector(p + "kv_a_layernorm.weight", latent),
+            KeyUpTransposed = keyUpTransposed,
+            ValueUp = valueUp,
+            OProj = loader.Matrix(p + "o_proj.weight", hidden, heads * v),
+        };
+    }
+
+    /// <summary>
+    /// Runs one step: appends every entry's new tokens to its KV sequence and writes logits rows
+    /// [batch.LogitRowCount, VocabSize] into <paramref name="logits"/> (entry order; see
+    /// ForwardBatch.LogitsRowStart). Throws <see cref="KvCacheExhaustedException"/> before computing
+    /// anything when the cache cannot hold the new tokens.
+    /// </summary>
+    public void Forward(ForwardBatch batch, PagedKvCache cache, Span<float> logits)
+    {
+        ModelConfig c = Config;
+        int rows = batch.TokenCount;
+        if (rows == 0)
+        {
+            return;
+        }
+
+        if (rows > MaxBatchTokens || batch.SequenceCount > MaxBatchSequences)
+        {
+            throw new ArgumentException($"batch of {batch.SequenceCount} sequences / {rows} tokens exceeds the model's limits ({MaxBatchSequences} / {MaxBatchTokens})", nameof(batch));
+        }
+
+        if (cache.Layers != c.NumHiddenLayers || cache.LatentDim != c.KvLoraRank || cache.RopeDim != c.QkRopeHeadDim)
+        {
+            throw new ArgumentException("the KV cache was made for a different model shape", nameof(cache));
+        }
+
+        if (logits.Length < (long)batch.LogitRowCount * c.VocabSize)
+        {
+            throw new ArgumentException($"logits needs {batch.LogitRowCount} x {c.VocabSize} floats", nameof(logits));
+        }
+
+        ReadOnlySpan<int> tokens = batch.Tokens;
+        for (int e = 0; e < batch.SequenceCount; e++)
+        {
+            KvSequence sequence = batch.Sequence(e);
+            int end = sequence.Length + batch.EntryTokenCount(e);
+            if (end > MaxContextLength)
+            {
+                throw new ArgumentException($"sequence {sequence.Id} would reach {end} tokens, beyond the context length {MaxContextLength}", nameof(batch));
+            }
+
+            int start = batch.TokenStart(e);
+            for (int i = 0; i < batch.EntryTokenCount(e); i++)
+            {
+                int token = tokens[start + i];
+                if ((uint)token >= (uint)c.VocabSize)
+                {
+                    throw new ArgumentException($"token id {token} is outside the vocabulary [0, {c.VocabSize})", nameof(batch));
+                }
+
+                _state.RowPosition[start + i] = sequence.Length + i;
+                _state.RowEntry[start + i] = e;
+            }
+        }
+
+        for (int e = 0; e < batch.SequenceCount; e++)
+        {
+            KvSequence sequence = batch.Sequence(e);
+            cache.Reserve(sequence, sequence.Length + batch.EntryTokenCount(e));
+        }
+
+        int hidden = c.HiddenSize;
+        float* x = _state.X.Pointer;
+        for (int t = 0; t < rows; t++)
+        {
+            ScalarKernels.DequantizeRow(_embedding, tokens[t], x + (long)t * hidden);
+            _rope.Fill(_state.RowPosition[t], _state.Cos.Pointer + (long)t * _rope.Half, _state.Sin.Pointer + (long)t * _rope.Half);
+        }
+
+        for (int l = 0; l < _layers.Length; l++)
+        {
+            LayerWeights layer = _layers[l];
+            _backend.RmsNorm(x, hidden, rows, Pin(layer.InputNorm), hidden, (float)c.RmsNormEps, _state.Normed.Pointer, hidden);
+            Attention(l, layer.Attention, batch, cache, rows);
+            _backend.Add(x, _state.Temp.Pointer, rows * hidden);
+
+            _backend.RmsNorm(x, hidden, rows, Pin(layer.PostAttentionNorm), hidden, (float)c.RmsNormEps, _state.Normed.Pointer, hidden);
+            if (layer.IsMoe)
+            {
+                MixtureOfExperts(l, layer, batch, rows);
+            }
+            else
+            {
+                FeedForward(layer.Mlp!, rows);
+                _backend.Add(x, _state.Temp.Pointer, rows * hidden);
+            }
+        }
+
+        // Final norm only on the rows that want logits, gathered contiguously, then lm_head.
+        int logitRows = 0;
+        for (int e = 0; e < batch.SequenceCount; e++)
+        {
+            int start = batch.TokenStart(e);
+            int count = batch.EntryTokenCount(e);
+            int first = batch.WantsAllLogits(e) ? start : start + count - 1;
+            for (int r = first; r < start + count; r++)
+            {
+                _state.LogitRows[logitRows++] = r;
+            }
+        }
+
+        float* normed = _state.Normed.Pointer;
+        for (int i = 0; i < logitRows; i++)
+        {
+            _backend.RmsNorm(x + (long)_state.LogitRows[i] * hidden, hidden, 1, Pin(_finalNorm), hidden, (float)c.RmsNormEps, normed + (long)i * hidden, hidden);
+        }
+
+        fixed (float* output = logits)
+        {
+            _backend.MatMul(normed, hidden, logitRows, _lmHead, output, c.VocabSize);
+        }
+
+        for (int e = 0; e < batch.SequenceCount; e++)
+        {
+            batch.Sequence(e).Length += batch.EntryTokenCount(e);
+        }
+    }
+
+    /// <summary>MLA in the absorbed form; reads Normed, writes the o_proj output to Temp.</summary>
+    private void Attention(int layerIndex, AttentionWeights w, ForwardBatch batch, PagedKvCache cache, int rows)
+    {
+        ModelConfig c = Config;
+        int hidden = c.HiddenSize;
+        int heads = c.NumAttentionHeads;
+        int qHead = c.QHeadDim;
+        int qDim = heads * qHead;
+        int nope = c.QkNopeHeadDim;
+        int rope = c.QkRopeHeadDim;
+        int latent = c.KvLoraRank;
+        int entry = c.KvEntryDim;
+        float eps = (float)c.RmsNormEps;
+        float* xn = _state.Normed.Pointer;
+        float* q = _state.Q.Pointer;
+        float* kva = _state.KvA.Pointer;
+
+        if (w.QProj is not null)
+        {
+            _backend.MatMul(xn, hidden, rows, w.QProj, q, qDim);
+        }
+        else
+        {
+            int rank = c.QLoraRank!.Value;
+            float* qa = _state.QLora.Pointer;
+            _backend.MatMul(xn, hidden, rows, w.QAProj!, qa, rank);
+            _backend.RmsNorm(qa, rank, rows, Pin(w.QANorm!), rank, eps, qa, rank);
+            _backend.MatMul(qa, rank, rows, w.QBProj!, q, qDim);
+        }
+
+        _backend.MatMul(xn, hidden, rows, w.KvAProj, kva, entry);
+        _backend.RmsNorm(kva, entry, rows, Pin(w.KvANorm), latent, eps, kva, entry);
+        _backend.Rope(kva + latent, entry, rows, 1, 0, rope, _state.Cos.Pointer, _state.Sin.Pointer);
+        _backend.Rope(q + nope, qDim, rows, heads, qHead, rope, _state.Cos.Pointer, _state.Sin.Pointer);
+        for (int t = 0; t < rows; t++)
+        {
+            float* kv = kva + (long)t * entry;
+            cache.Write(batch.Sequence(_state.RowEntry[t]), layerIndex, _state.RowPosition[t], kv, kv + latent);
+        }
+
+        float* qLat = _state.QLatent.Pointer;
+        float* oLat = _state.OLatent.Pointer;
+        for (int h = 0; h < heads; h++)
+        {
+            _backend.MatMul(q + (long)h * qHead, qDim, rows, w.KeyUpTransposed[h], qLat + (long)h * latent, heads * latent);
+        }
+
+        for (int e = 0; e < batch.SequenceCount; e++)
+        {
+            int start = batch.TokenStart(e);
+            var args = new LatentAttentionArgs
+            {
+                Cache = cache,
+                Sequence = batch.Sequence(e),
+                Layer = layerIndex,
+                StartPosition = _state.RowPosition[start],
+                Rows = batch.EntryTokenCount(e),
+                Heads = heads,
+                QueryLatent = qLat + (long)start * heads * latent,
+                QueryRope = q + (long)start * qDim + nope,
+                QueryRopeRowStride = qDim,
+                QueryRopeHeadStride = qHead,
+                Scale = _rope.SoftmaxScale,
+                Output = oLat + (long)start * heads * latent,
+            };
+            _backend.LatentAttention(args);
+        }
+
+        float* values = _state.AttnValues.Pointer;
+        int v = c.VHeadDim;
+        for (int h = 0; h < heads; h++)
+        {
+            _backend.MatMul(oLat + (long)h * latent, heads * latent, rows, w.ValueUp[h], values + (long)h * v, heads * v);
+        }
+
+        _backend.MatMul(values, heads * v, rows, w.OProj, _state.Temp.Pointer, hidden);
+    }
+
+    /// <summary>SwiGLU MLP on Normed, result in Temp.</summary>
+    private void FeedForward(FeedForwardWeights w, int rows)
+    {
+        int hidden = Config.HiddenSize;
+        int width = w.Width;
+        float* gate = _state.Gate.Pointer;
+        float* up = _state.Up.Pointer;
+        _backend.MatMul(_state.Normed.Pointer, hidden, rows, w.Gate, gate, width);
+        _backend.MatMul(_state.Normed.Pointer, hidden, rows, w.Up, up, width);
+        _backend.SiluMul(gate, up, rows * width);
+        _backend.MatMul(gate, width, rows, w.Down, _state.Temp.Pointer, hidden);
+    }
+
+    /// <summary>Router, routed experts through the expert hosts, shared experts; adds the result to X.</summary>
+    private void MixtureOfExperts(int layerIndex, LayerWeights layer, ForwardBatch batch, int rows)
+    {
+        ModelConfig c = Config;
+        int hidden = c.HiddenSize;
+        int experts = c.NRoutedExperts;
+        int k = c.NumExpertsPerTok;
+        float* routerLogits = _state.RouterLogits.Pointer;
+        _backend.MatMul(_state.Normed.Pointer, hidden, rows, layer.Router!, routerLogits, experts);
+
+        ExpertAssignment[] assignments = _state.Assignments;
+        for (int t = 0; t < rows; t++)
+        {
+            Span<int> ids = _state.ExpertIds.AsSpan(t * k, k);
+            Span<float> weights = _state.ExpertWeights.AsSpan(t * k, k);
+            _router!.Route(new ReadOnlySpan<float>(routerLogits + (long)t * experts, experts), layer.RouterBias, ids, weights);
+            for (int j = 0; j < k; j++)
+            {
+                assignments[t * k + j] = new ExpertAssignment(t, ids[j], weights[j]);
+            }
+        }
+
+        int count = rows * k;
+        var hiddenStates = new ReadOnlySpan<float>(_state.Normed.Pointer, rows * hidden);
+        var moeOut = new Span<float>(_state.MoeOut.Pointer, rows * hidden);
+        moeOut.Clear();
+        DispatchExperts(layerIndex, batch, hiddenStates, assignments.AsSpan(0, count), moeOut);
+
+        if (layer.SharedExperts is { } shared)
+        {
+            FeedForward(shared, rows);
+            _backend.Add(_state.X.Pointer, _state.Temp.Pointer, rows * hidden);
+        }
+
+        _backend.Add(_state.X.Pointer, _state.MoeOut.Pointer, rows * hidden);
+    }
+
+    /// <summary>Sends each assignment to the host serving it: a sequence's own host if it serves that (layer, expert), else the local one.</summary>
+    private void DispatchExperts(int layerIndex, ForwardBatch batch, ReadOnlySpan<float> hidden, ReadOnlySpan<ExpertAssignment> assignments, Span<float> output)
+    {
+        int size = Config.HiddenSize;
+        bool anyOverride = false;
+        for (int e = 0; e < batch.SequenceCount; e++)
+        {
+            anyOverride |= batch.ExpertHost(e) is not null;
+        }
+
+        if (!anyOverride)
+        {
+            _localExperts.Accumulate(layerIndex, hidden, size, assignments, output);
+            return;
+        }
+
+        ExpertAssignment[] subset = _state.AssignmentSubset;
+        int n = 0;
+        foreach (ExpertAssignment a in assignments)
+        {
+            IExpertHost? host = batch.ExpertHost(_state.RowEntry[a.Row]);
+            if (host is null || !host.Serves(layerIndex, a.Expert))
+            {
+                subset[n++] = a;
+            }
+        }
+
+        _localExperts.Accumulate(layerIndex, hidden, size, subset.AsSpan(0, n), output);
+        for (int e = 0; e < batch.SequenceCount; e++)
+        {
+            IExpertHost? host = batch.ExpertHost(e);
+            if (host is null || SeenBefore(batch, e, host))
+            {
+                continue;
+            }
+
+            n = 0;
+            foreach (ExpertAssignment a in assignments)
+            {
+                if (ReferenceEquals(batch.ExpertHost(_state.RowEntry[a.Row]), host) && host.Serves(layerIndex, a.Expert))
+                {
+                    subset[n++] = a;
+                }
+            }
+
+            if (n > 0)
+            {
+                host.Accumulate(layerIndex, hidden, size, subset.AsSpan(0, n), output);
+            }
+        }
+    }
+
+    private static bool SeenBefore(ForwardBatch batch, int entry, IExpertHost host)
+    {
+        for (int e = 0; e < entry; e++)
+        {
+            if (ReferenceEquals(batch.ExpertHost(e), host))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // Norm weight vectors are allocated on the pinned object heap (WeightLoader.Vector), so their address is stable.
+    private static float* Pin(float[] array) =>
+        (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(array));
+
+    public void Dispose()
+    {
+        _backend.Dispose();
+        _state.Dispose();
+        _embedding.Dispose();
+        if (!ReferenceEquals(_lmHead, _embedding))
+        {
+            _lmHead.Dispose();
+        }
+
+        foreach (LayerWeights layer in _layers)
+        {
+            layer.Dispose();
+        }
+
+        _localExperts.Dispose();
+    }
+}

@@ -1,0 +1,22 @@
+namespace Maas.Engine.Model;
+
+public sealed record ModelLoadOptions
+{
+    /// <summary>How weights are held in memory (Native keeps the checkpoint dtype).</summary>
+    public WeightPrecision Weights { get; init; } = WeightPrecision.Native;
+
+    /// <summary>Compute threads (the caller's thread counts as one); 0 means one per core.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Most token rows one Forward step may carry (prefill chunks plus decode tokens).</summary>
+    public int MaxBatchTokens { get; init; } = 512;
+
+    /// <summary>Most sequences one step may carry.</summary>
+    public int MaxBatchSequences { get; init; } = 64;
+
+    /// <summary>Longest sequence (0: the config's max_position_embeddings).</summary>
+    public int MaxContextLength { get; init; }
+
+    /// <summary>Use the single-threaded scalar reference kernels (tests compare against them).</summary>
+    internal bool UseScalarKernels { get; init; }
+}

@@ -1,0 +1,208 @@
+using Maas.Engine.Checkpoints;
+using Maas.Engine.Kernels;
+using Maas.Engine.Weights;
+using Xunit;
+
+namespace Maas.Engine.Tests.Kernels;
+
+/// <summary>Every SIMD kernel against its scalar reference on random data, including sizes that are not multiples of the vector width.</summary>
+public sealed unsafe class SimdKernelTests
+{
+    public static TheoryData<int> Sizes() => new() { 1, 7, 15, 16, 17, 31, 33, 63, 64, 65, 127, 129, 200, 1000 };
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void Dot_matches_scalar(int n)
+    {
+        var rng = new Random(n);
+        float[] a = KernelTestData.Random(rng, n);
+        float[] b = KernelTestData.Random(rng, n);
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        {
+            float expected = ScalarKernels.Dot(pa, pb, n);
+            Assert.Equal(expected, SimdKernels.Dot(pa, pb, n), 1e-4 * Math.Sqrt(n));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void DotBf16_and_AxpyBf16_match_scalar(int n)
+    {
+        var rng = new Random(100 + n);
+        float[] a = KernelTestData.Random(rng, n);
+        ushort[] b = KernelTestData.Random(rng, n).Select(Bf16.Encode).ToArray();
+        float[] y1 = KernelTestData.Random(rng, n);
+        float[] y2 = (float[])y1.Clone();
+        fixed (float* pa = a)
+        fixed (ushort* pb = b)
+        fixed (float* p1 = y1)
+        fixed (float* p2 = y2)
+        {
+            Assert.Equal(ScalarKernels.DotBf16(pa, pb, n), SimdKernels.DotBf16(pa, pb, n), 1e-4 * Math.Sqrt(n));
+            ScalarKernels.AxpyBf16(p1, 0.37f, pb, n);
+            SimdKernels.AxpyBf16(p2, 0.37f, pb, n);
+        }
+
+        Assert.True(KernelTestData.MaxRelativeDiff(y2, y1) < 1e-6);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void Axpy_Add_RmsNorm_SiluMul_Softmax_match_scalar(int n)
+    {
+        var rng = new Random(200 + n);
+        float[] x = KernelTestData.Random(rng, n, 4);
+        float[] w = KernelTestData.Random(rng, n);
+        float[] up = KernelTestData.Random(rng, n);
+        var expected = new float[n];
+        var actual = new float[n];
+        fixed (float* px = x)
+        fixed (float* pw = w)
+        fixed (float* pu = up)
+        fixed (float* pe = expected)
+        fixed (float* pa = actual)
+        {
+            x.CopyTo(expected);
+            x.CopyTo(actual);
+            ScalarKernels.Axpy(pe, -1.5f, pw, n);
+            SimdKernels.Axpy(pa, -1.5f, pw, n);
+            Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-6, "axpy");
+
+            ScalarKernels.Add(pe, pw, n);
+            SimdKernels.Add(pa, pw, n);
+            Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-6, "add");
+
+            ScalarKernels.RmsNorm(px, pw, 1e-6f, pe, n);
+            SimdKernels.RmsNorm(px, pw, 1e-6f, pa, n);
+            Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-5, "rmsnorm");
+
+            x.CopyTo(expected);
+            x.CopyTo(actual);
+            ScalarKernels.SiluMul(pe, pu, n);
+            SimdKernels.SiluMul(pa, pu, n);
+            Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-5, "silu");
+
+            x.CopyTo(expected);
+            x.CopyTo(actual);
+            ScalarKernels.Softmax(pe, n);
+            SimdKernels.Softmax(pa, n);
+            Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-5, "softmax");
+            Assert.Equal(1.0, actual.Sum(), 1e-4);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void Fp8_row_dequantization_matches_the_decode_table(int n)
+    {
+        var rng = new Random(300 + n);
+        // Any code but the two NaN codes (0x7F, 0xFF), which real weights never hold and which the bit trick maps to 480.
+        byte[] codes = Enumerable.Range(0, n).Select(_ => (byte)(rng.Next(0, 255) is var c && (c & 0x7F) == 0x7F ? c - 1 : c)).ToArray();
+        float[] scales = KernelTestData.Random(rng, (n + 127) / 128).Select(s => Math.Abs(s) + 0.01f).ToArray();
+        var expected = new float[n];
+        var actual = new float[n];
+        fixed (byte* pc = codes)
+        fixed (float* ps = scales)
+        fixed (float* pa = actual)
+        {
+            SimdKernels.DequantizeFp8Row(pc, ps, n, pa);
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            expected[i] = Fp8E4M3.Decode(codes[i]) * scales[i / 128];
+        }
+
+        Assert.Equal(expected, actual);
+    }
+
+    public static TheoryData<WeightFormat, int, int, int> MatMulShapes()
+    {
+        var data = new TheoryData<WeightFormat, int, int, int>();
+        foreach (WeightFormat format in Enum.GetValues<WeightFormat>())
+        {
+            data.Add(format, 1, 1, 1);
+            data.Add(format, 1, 37, 19);
+            data.Add(format, 3, 64, 130);
+            data.Add(format, 5, 200, 257);
+            data.Add(format, 9, 33, 31);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(MatMulShapes))]
+    public void CpuBackend_MatMul_matches_scalar_backend(WeightFormat format, int tokens, int outFeatures, int inFeatures)
+    {
+        var rng = new Random(tokens * 1000 + outFeatures + inFeatures);
+        using WeightMatrix w = WeightMatrix.FromF32(outFeatures, inFeatures, format, KernelTestData.Random(rng, outFeatures * inFeatures));
+        // Rows padded to a stride larger than the row, to check strides are honoured.
+        int xStride = inFeatures + 3;
+        int yStride = outFeatures + 5;
+        float[] x = KernelTestData.Random(rng, tokens * xStride);
+        var expected = new float[tokens * yStride];
+        var actual = new float[tokens * yStride];
+        using var cpu = new CpuBackend(2);
+        using var scalar = new ScalarBackend();
+        fixed (float* px = x)
+        fixed (float* pe = expected)
+        fixed (float* pa = actual)
+        {
+            scalar.MatMul(px, xStride, tokens, w, pe, yStride);
+            cpu.MatMul(px, xStride, tokens, w, pa, yStride);
+        }
+
+        Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-5, $"{format} {tokens}x{inFeatures} -> {outFeatures}");
+        // The scalar reference must itself equal a plain dot with the dequantized weights.
+        var row = new float[inFeatures];
+        w.ReadRow(outFeatures - 1, row);
+        double direct = 0;
+        for (int i = 0; i < inFeatures; i++)
+        {
+            direct += x[(tokens - 1) * xStride + i] * row[i];
+        }
+
+        Assert.Equal(direct, expected[(tokens - 1) * yStride + outFeatures - 1], 1e-4);
+    }
+
+    [Fact]
+    public void CpuBackend_rope_matches_scalar_and_preserves_pair_norms()
+    {
+        var rng = new Random(7);
+        const int rows = 3, heads = 2, dim = 16, stride = 40;
+        float[] x = KernelTestData.Random(rng, rows * stride);
+        float[] cos = new float[rows * dim / 2];
+        float[] sin = new float[rows * dim / 2];
+        for (int i = 0; i < cos.Length; i++)
+        {
+            double angle = rng.NextDouble() * 6;
+            cos[i] = (float)Math.Cos(angle);
+            sin[i] = (float)Math.Sin(angle);
+        }
+
+        float[] expected = (float[])x.Clone();
+        float[] actual = (float[])x.Clone();
+        using var cpu = new CpuBackend(1);
+        using var scalar = new ScalarBackend();
+        fixed (float* pe = expected)
+        fixed (float* pa = actual)
+        fixed (float* pc = cos)
+        fixed (float* ps = sin)
+        {
+            scalar.Rope(pe + 4, stride, rows, heads, 18, dim, pc, ps);
+            cpu.Rope(pa + 4, stride, rows, heads, 18, dim, pc, ps);
+        }
+
+        Assert.Equal(expected, actual);
+        // Pair (2i, 2i+1) becomes (i, i + dim/2) with the same length.
+        int start = 4;
+        for (int i = 0; i < dim / 2; i++)
+        {
+            double before = x[start + 2 * i] * x[start + 2 * i] + x[start + 2 * i + 1] * x[start + 2 * i + 1];
+            double after = actual[start + i] * actual[start + i] + actual[start + i + dim / 2] * actual[start + i + dim / 2];
+            Assert.Equal(before, after, 1e-5);
+        }
+    }
+}
