@@ -103,6 +103,14 @@ public sealed class StopSequenceMatcher
         return _output.AsSpan(0, length);
     }
 
+    /// <summary>Starts over for a new sequence with the same stop strings, keeping the buffers.</summary>
+    public void Reset()
+    {
+        _heldLength = 0;
+        Stopped = false;
+        MatchedStop = null;
+    }
+
     private int LongestSuffixThatStartsAStop(ReadOnlySpan<char> held)
     {
         int best = 0;
