@@ -1,2 +1,6 @@
-Console.Error.WriteLine("usage: maas <command>");
-return 1;
+using System.CommandLine;
+using Maas.Cli.Commands;
+
+var model = new Command("model", "Models") { ModelInitRandomCommand.Create() };
+var root = new RootCommand("maas") { model, GenerateCommand.Create(), BenchCommands.Create() };
+return await root.Parse(args).InvokeAsync();

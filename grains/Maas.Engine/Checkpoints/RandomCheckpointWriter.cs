@@ -110,7 +110,7 @@ public static class RandomCheckpointWriter
                 var routerSeed = ++tensorSeed;
                 var routerStd = 2f / MathF.Sqrt(h);
                 writer.Add(p + "mlp.gate.weight", "BF16", [config.NRoutedExperts, h], span => FillBf16(span, normal, routerSeed, routerStd, 0f));
-                if (config.TopKMethod == TopKMethod.NoauxTc)
+                if (config.TopKMethod == TopKMethod.NoAuxTc)
                 {
                     writer.Add(p + "mlp.gate.e_score_correction_bias", "F32", [config.NRoutedExperts], span => MemoryMarshal.Cast<byte, float>(span).Clear());
                 }

@@ -56,6 +56,11 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
         }
     }
 
+    /// <summary>Weight bytes of the distinct experts run since <see cref="ResetTouchedBytes"/> (each expert runs once per layer per step).</summary>
+    public long TouchedBytes { get; private set; }
+
+    public void ResetTouchedBytes() => TouchedBytes = 0;
+
     public void Accumulate(int layer, ReadOnlySpan<float> hidden, int hiddenSize, ReadOnlySpan<ExpertAssignment> assignments, Span<float> output)
     {
         if (hiddenSize != _hiddenSize)
@@ -120,6 +125,7 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
                 }
 
                 FeedForwardWeights expert = experts[e];
+                TouchedBytes += expert.ByteLength;
                 _backend.MatMul(x, hiddenSize, n, expert.Gate, _gate!.Pointer, _width);
                 _backend.MatMul(x, hiddenSize, n, expert.Up, _up!.Pointer, _width);
                 for (int i = 0; i < n; i++)

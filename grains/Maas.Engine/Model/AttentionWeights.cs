@@ -27,6 +27,26 @@ internal sealed class AttentionWeights : IDisposable
 
     public required WeightMatrix OProj { get; init; }
 
+    /// <summary>Bytes one forward step reads from these weights.</summary>
+    public long ByteLength
+    {
+        get
+        {
+            long total = (QProj?.ByteLength ?? 0) + (QAProj?.ByteLength ?? 0) + (QBProj?.ByteLength ?? 0) + KvAProj.ByteLength + OProj.ByteLength;
+            foreach (WeightMatrix m in KeyUpTransposed)
+            {
+                total += m.ByteLength;
+            }
+
+            foreach (WeightMatrix m in ValueUp)
+            {
+                total += m.ByteLength;
+            }
+
+            return total;
+        }
+    }
+
     public void Dispose()
     {
         QProj?.Dispose();

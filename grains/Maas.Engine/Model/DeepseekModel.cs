@@ -52,6 +52,27 @@ public sealed unsafe class DeepseekModel : IDisposable
 
     public ModelConfig Config { get; }
 
+    /// <summary>Weight bytes every step reads whatever the routing (attention, dense MLPs, routers, shared experts, lm_head).</summary>
+    public long DenseWeightBytes
+    {
+        get
+        {
+            long total = _lmHead.ByteLength;
+            foreach (LayerWeights layer in _layers)
+            {
+                total += layer.DenseByteLength;
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>All weight bytes held in memory.</summary>
+    public long WeightBytes => DenseWeightBytes + _localExperts.ByteLength + (ReferenceEquals(_lmHead, _embedding) ? 0 : _embedding.ByteLength);
+
+    /// <summary>Distinct weight bytes the last <see cref="Forward"/> read: the dense part plus every routed expert it ran.</summary>
+    public long LastStepWeightBytes { get; private set; }
+
     public int VocabSize => Config.VocabSize;
 
     public int MaxContextLength { get; }
@@ -238,6 +259,7 @@ public sealed unsafe class DeepseekModel : IDisposable
             return;
         }
 
+        _localExperts.ResetTouchedBytes();
         if (rows > MaxBatchTokens || batch.SequenceCount > MaxBatchSequences)
         {
             throw new ArgumentException($"batch of {batch.SequenceCount} sequences / {rows} tokens exceeds the model's limits ({MaxBatchSequences} / {MaxBatchTokens})", nameof(batch));
@@ -338,6 +360,8 @@ public sealed unsafe class DeepseekModel : IDisposable
         {
             batch.Sequence(e).Length += batch.EntryTokenCount(e);
         }
+
+        LastStepWeightBytes = DenseWeightBytes + _localExperts.TouchedBytes;
     }
 
     /// <summary>MLA in the absorbed form; reads Normed, writes the o_proj output to Temp.</summary>

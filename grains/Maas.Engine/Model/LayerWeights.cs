@@ -25,6 +25,10 @@ internal sealed class LayerWeights : IDisposable
 
     public bool IsMoe => Router is not null;
 
+    /// <summary>Bytes every step reads from this layer whatever the routing: attention, dense MLP or router and shared experts.</summary>
+    public long DenseByteLength =>
+        Attention.ByteLength + (Mlp?.ByteLength ?? 0) + (Router?.ByteLength ?? 0) + (SharedExperts?.ByteLength ?? 0);
+
     public void Dispose()
     {
         Attention.Dispose();

@@ -18,7 +18,7 @@ internal sealed class ActiveSequence
     {
         Request = request;
         PromptTokens = promptTokens;
-        Sampler = new Sampler(vocabSize, request.Sampling);
+        Sampler = new Sampler(request.Sampling, vocabSize);
         Detokenizer = new StreamingDetokenizer(tokenizer);
         StopMatcher = new StopSequenceMatcher(request.Stop);
         Events = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });

@@ -231,8 +231,10 @@ internal sealed class GenerationScheduler : IDisposable
         }
     }
 
-    private void Emit(ActiveSequence sequence, ReadOnlySpan<float> logits)
+    private void Emit(ActiveSequence sequence, Span<float> logits)
     {
+        // Ids past the tokenizer's vocabulary are padding rows of the embedding: never text, never sampled.
+        logits[_tokenizer.VocabSize..].Fill(float.NegativeInfinity);
         var token = sequence.Sampler.Sample(logits);
         sequence.CompletionTokens++;
         var request = sequence.Request;
@@ -248,7 +250,7 @@ internal sealed class GenerationScheduler : IDisposable
         {
             TokenId = token,
             Text = text.IsEmpty ? "" : new string(text),
-            Logprob = request.Sampling.Logprobs ? sequence.Sampler.LastLogprob : null,
+            Logprob = request.Sampling.Logprobs ? sequence.Sampler.ChosenLogprob : null,
             TopLogprobs = request.Sampling.Logprobs && request.Sampling.TopLogprobs > 0 ? TopLogprobs(sequence) : null,
         });
 
@@ -272,7 +274,7 @@ internal sealed class GenerationScheduler : IDisposable
 
     private TokenLogprob[] TopLogprobs(ActiveSequence sequence)
     {
-        var top = sequence.Sampler.LastTopLogprobs;
+        var top = sequence.Sampler.TopLogprobs;
         var result = new TokenLogprob[top.Length];
         for (var i = 0; i < top.Length; i++)
         {

@@ -44,7 +44,8 @@ public static class BenchCommands
             Console.WriteLine($"model: {config.ArchitectureName}, {config.NumHiddenLayers} layers, {engine.ParameterCount / 1e9:F2} B parameters, " +
                               $"weights {engine.WeightBytes / 1e9:F2} GB in memory, loaded in {load.Elapsed.TotalSeconds:F1} s");
 
-            using var cache = PagedKvCache.ForTokens(config, n * (prompt + decodeSteps + 2), KvCacheElementType.Bf16);
+            // Each sequence rounds up to whole pages.
+            using var cache = PagedKvCache.ForTokens(config, n * (prompt + decodeSteps + 1 + PagedKvCache.DefaultPageSize), KvCacheElementType.Bf16);
             var sequences = new KvSequence[n];
             var forward = new ForwardBatch(n, Math.Max(n * prompt, n));
             var logits = new float[n * config.VocabSize];
