@@ -1,0 +1,156 @@
+using Xunit;
+using Maas.Engine.Serving;
+
+namespace Maas.Engine.Tests.Serving;
+
+public sealed class InferenceEngineTests(RandomModelFixture fixture) : IClassFixture<RandomModelFixture>
+{
+    private InferenceEngine Engine => fixture.Engine;
+
+    private static GenerationRequest Request(string id, int[] prompt, int maxTokens, SamplingParameters? sampling = null, IReadOnlyList<string>? stop = null) => new()
+    {
+        RequestId = id,
+        PromptTokens = prompt,
+        MaxTokens = maxTokens,
+        Sampling = sampling ?? new SamplingParameters { Temperature = 0 },
+        Stop = stop ?? [],
+        StopAtEos = false,
+    };
+
+    private int[] Prompt(string text) => [Engine.Tokenizer.BosTokenId, .. Engine.Tokenizer.Encode(text)];
+
+    private static async Task<(List<int> Tokens, string Text, GenerationEvent Final)> RunAsync(InferenceEngine engine, GenerationRequest request, CancellationToken cancellationToken = default)
+    {
+        var tokens = new List<int>();
+        var text = new System.Text.StringBuilder();
+        GenerationEvent? final = null;
+        await foreach (var e in engine.GenerateAsync(request, cancellationToken))
+        {
+            if (e.TokenId >= 0)
+            {
+                tokens.Add(e.TokenId);
+            }
+
+            text.Append(e.Text);
+            if (e.Finish is not null)
+            {
+                final = e;
+            }
+        }
+
+        return (tokens, text.ToString(), final ?? throw new InvalidOperationException("no final event"));
+    }
+
+    [Fact]
+    public async Task MaxTokensEndsWithLengthAndCountsTokens()
+    {
+        var (tokens, _, final) = await RunAsync(Engine, Request("len", Prompt("The pump on line 4"), 9));
+        Assert.Equal(9, tokens.Count);
+        Assert.Equal(FinishReason.Length, final.Finish);
+        Assert.Equal(9, final.CompletionTokens);
+        Assert.Equal(Prompt("The pump on line 4").Length, final.PromptTokens);
+    }
+
+    [Fact]
+    public async Task SameSeedGivesSameTokensAndOtherSeedsDiffer()
+    {
+        var sampling = new SamplingParameters { Temperature = 1.0f, Seed = 1234 };
+        var a = await RunAsync(Engine, Request("a", Prompt("Seeded"), 24, sampling));
+        var b = await RunAsync(Engine, Request("b", Prompt("Seeded"), 24, sampling));
+        var c = await RunAsync(Engine, Request("c", Prompt("Seeded"), 24, sampling with { Seed = 99 }));
+        Assert.Equal(a.Tokens, b.Tokens);
+        Assert.NotEqual(a.Tokens, c.Tokens);
+    }
+
+    [Fact]
+    public async Task SequencesInOneBatchGetTheSameTokensAsAlone()
+    {
+        string[] texts = ["Valve 7 reports", "Temperature of the kiln", "A", "Shift report for the night crew at plant 3", "Maintenance", "Error code 0x1F", "Hello", "Torque"];
+        var alone = new List<List<int>>();
+        await using (var single = fixture.Load(maxBatchSequences: 1))
+        {
+            foreach (var text in texts)
+            {
+                alone.Add((await RunAsync(single, Request("alone", Prompt(text), 12))).Tokens);
+            }
+        }
+
+        var stepsBefore = Engine.Steps;
+        var batched = await Task.WhenAll(texts.Select((text, i) => RunAsync(Engine, Request("batched" + i, Prompt(text), 12))));
+        var steps = Engine.Steps - stepsBefore;
+        for (var i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal(alone[i], batched[i].Tokens);
+        }
+
+        // Run one after another these would take 8 x 12 steps; sharing a batch they take far fewer.
+        Assert.True(steps < texts.Length * 12 / 2, $"expected the 8 requests to share steps, took {steps}");
+    }
+
+    [Fact]
+    public async Task StopStringEndsGenerationBeforeIt()
+    {
+        var free = await RunAsync(Engine, Request("free", Prompt("Line speed"), 16));
+        Assert.True(free.Text.Length > 6, "the random model should produce some text");
+        var stop = free.Text.Substring(free.Text.Length / 2, 3);
+        var expected = free.Text[..free.Text.IndexOf(stop, StringComparison.Ordinal)];
+
+        var stopped = await RunAsync(Engine, Request("stopped", Prompt("Line speed"), 16, stop: [stop]));
+        Assert.Equal(FinishReason.Stop, stopped.Final.Finish);
+        Assert.Equal(expected, stopped.Text);
+        Assert.DoesNotContain(stop, stopped.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CancellingFreesTheBatchSlot()
+    {
+        await using var engine = fixture.Load(maxBatchSequences: 1);
+        using var cts = new CancellationTokenSource();
+        var first = new TaskCompletionSource();
+        var run = Task.Run(async () =>
+        {
+            await foreach (var e in engine.GenerateAsync(Request("long", Prompt("Long"), 3000), cts.Token))
+            {
+                first.TrySetResult();
+            }
+        });
+        await first.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, engine.ActiveSequences);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+
+        // With one slot, the next request can only finish if the cancelled one gave its slot back.
+        var next = await RunAsync(engine, Request("next", Prompt("Next"), 3)).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(3, next.Tokens.Count);
+        Assert.Equal(0, engine.ActiveSequences);
+    }
+
+    [Fact]
+    public async Task LogprobsComeWithRequestedAlternatives()
+    {
+        var sampling = new SamplingParameters { Temperature = 0, Logprobs = true, TopLogprobs = 3 };
+        await foreach (var e in Engine.GenerateAsync(Request("lp", Prompt("Logprobs"), 4, sampling), CancellationToken.None))
+        {
+            if (e.TokenId < 0)
+            {
+                continue;
+            }
+
+            Assert.NotNull(e.Logprob);
+            Assert.True(e.Logprob <= 0);
+            Assert.NotNull(e.TopLogprobs);
+            Assert.Equal(3, e.TopLogprobs!.Count);
+            // Greedy: the chosen token is the most likely one.
+            Assert.Equal(e.TopLogprobs[0].TokenId, e.TokenId);
+            Assert.Equal(e.TopLogprobs[0].Logprob, e.Logprob!.Value, 5);
+        }
+    }
+
+    [Fact]
+    public void BadPromptsAreRefusedBeforeQueueing()
+    {
+        Assert.Throws<ArgumentException>(() => Engine.GenerateAsync(Request("empty", [], 4), CancellationToken.None).GetAsyncEnumerator().MoveNextAsync().AsTask().GetAwaiter().GetResult());
+        Assert.Throws<ArgumentException>(() => Engine.GenerateAsync(Request("oov", [Engine.Model.VocabSize], 4), CancellationToken.None).GetAsyncEnumerator().MoveNextAsync().AsTask().GetAwaiter().GetResult());
+        Assert.Equal(0, Engine.QueuedSequences);
+    }
+}
