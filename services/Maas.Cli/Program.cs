@@ -1,2 +1,6 @@
-Console.Error.WriteLine("usage: maas <command>");
-return 1;
+using System.CommandLine;
+using Maas.Cli.Commands;
+
+var root = new RootCommand("maas: Model-as-a-Service command line");
+root.Subcommands.Add(CheckGoldenCommand.Create());
+return root.Parse(args).Invoke();
