@@ -14,7 +14,7 @@ public sealed class GoldenLogitsTests(ITestOutputHelper output)
         var data = new TheoryData<string, WeightPrecision, bool>();
         foreach (string folder in GoldenFolder.All())
         {
-            foreach (WeightPrecision precision in new[] { WeightPrecision.Native, WeightPrecision.F32 })
+            foreach (WeightPrecision precision in new[] { WeightPrecision.Native, WeightPrecision.F32, WeightPrecision.Bf16 })
             {
                 data.Add(folder, precision, false);
             }

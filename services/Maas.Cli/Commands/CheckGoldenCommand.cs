@@ -1,0 +1,175 @@
+using System.CommandLine;
+using Maas.Cli.Golden;
+using Maas.Engine;
+using Maas.Engine.Checkpoints;
+using Maas.Engine.KvCache;
+using Maas.Engine.Model;
+
+namespace Maas.Cli.Commands;
+
+/// <summary>`maas check-golden &lt;folder&gt;`: runs a golden folder's cases as one prefill and as prefill + decode and compares logits.</summary>
+public static class CheckGoldenCommand
+{
+    public static Command Create()
+    {
+        var folder = new Argument<string>("folder") { Description = "Golden folder: config.json, model.safetensors, cases.json, caseK.f32, tolerance.json" };
+        var weights = new Option<string>("--weights")
+        {
+            Description = "Weight precision in memory: native, f32, bf16 or fp8",
+            DefaultValueFactory = _ => "native",
+        };
+        weights.AcceptOnlyFromAmong("native", "f32", "bf16", "fp8");
+        var threads = new Option<int>("--threads") { Description = "Compute threads (0: one per core)", DefaultValueFactory = _ => 0 };
+        var command = new Command("check-golden", "Compare the engine's logits with a golden reference folder (F32 KV cache)")
+        {
+            folder,
+            weights,
+            threads,
+        };
+        command.SetAction(parseResult => Run(
+            parseResult.GetValue(folder)!,
+            parseResult.GetValue(weights)!,
+            parseResult.GetValue(threads)));
+        return command;
+    }
+
+    private static int Run(string folder, string weights, int threads)
+    {
+        WeightPrecision precision = weights switch
+        {
+            "f32" => WeightPrecision.F32,
+            "bf16" => WeightPrecision.Bf16,
+            "fp8" => WeightPrecision.Fp8,
+            _ => WeightPrecision.Native,
+        };
+
+        IReadOnlyList<GoldenCase> cases;
+        (double maxAbs, bool sameArgmax) tolerance;
+        DeepseekModel model;
+        try
+        {
+            cases = GoldenFolderReader.ReadCases(folder);
+            tolerance = GoldenFolderReader.ReadTolerance(folder);
+            int longest = cases.Count == 0 ? 1 : cases.Max(c => c.Tokens.Length);
+            model = DeepseekModel.Load(folder, new ModelLoadOptions
+            {
+                Weights = precision,
+                Threads = threads,
+                MaxBatchTokens = Math.Max(512, longest),
+            });
+        }
+        catch (Exception e) when (e is CheckpointException or IOException or InvalidDataException or System.Text.Json.JsonException or NotSupportedException)
+        {
+            Console.Error.WriteLine($"check-golden: {e.Message}");
+            return 2;
+        }
+
+        using (model)
+        {
+            Console.WriteLine($"{model.Config.ArchitectureName} from {folder}: weights {weights}, backend {model.BackendName}, tolerance max_abs {tolerance.maxAbs:E1}{(tolerance.sameArgmax ? " + same argmax" : string.Empty)}");
+            int longest = cases.Count == 0 ? 1 : cases.Max(c => c.Tokens.Length);
+            using PagedKvCache cache = model.CreateKvCache(longest + PagedKvCache.DefaultPageSize, KvCacheElementType.F32);
+            bool ok = true;
+            foreach (GoldenCase c in cases)
+            {
+                if (c.Vocab != model.VocabSize)
+                {
+                    Console.WriteLine($"{c.Name}: vocab {c.Vocab} does not match the model's {model.VocabSize}  FAIL");
+                    ok = false;
+                    continue;
+                }
+
+                int decode = Math.Min(10, c.Tokens.Length - 1);
+                ok &= Report(c, "prefill", Prefill(model, cache, c.Tokens), tolerance);
+                ok &= Report(c, $"prefill+decode{decode}", PrefillThenDecode(model, cache, c.Tokens, decode), tolerance);
+            }
+
+            Console.WriteLine(ok ? "PASS" : "FAIL");
+            return ok ? 0 : 1;
+        }
+    }
+
+    private static bool Report(GoldenCase c, string path, float[] logits, (double MaxAbs, bool SameArgmax) tolerance)
+    {
+        double maxDiff = 0;
+        int agree = 0;
+        int rows = c.Tokens.Length;
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> actual = logits.AsSpan(r * c.Vocab, c.Vocab);
+            ReadOnlySpan<float> expected = c.Logits.AsSpan(r * c.Vocab, c.Vocab);
+            for (int i = 0; i < c.Vocab; i++)
+            {
+                double d = Math.Abs((double)actual[i] - expected[i]);
+                maxDiff = Math.Max(maxDiff, double.IsNaN(d) ? double.PositiveInfinity : d);
+            }
+
+            if (ArgMax(actual) == ArgMax(expected))
+            {
+                agree++;
+            }
+        }
+
+        bool pass = maxDiff <= tolerance.MaxAbs && (!tolerance.SameArgmax || agree == rows);
+        Console.WriteLine($"{c.Name} ({rows} tokens) {path,-18} max abs diff {maxDiff:E2}  argmax {agree}/{rows}  {(pass ? "ok" : "FAIL")}");
+        return pass;
+    }
+
+    private static float[] Prefill(DeepseekModel model, PagedKvCache cache, int[] tokens)
+    {
+        var logits = new float[tokens.Length * model.VocabSize];
+        KvSequence sequence = cache.CreateSequence();
+        try
+        {
+            ForwardBatch batch = model.CreateBatch();
+            batch.Add(sequence, tokens, allLogits: true);
+            model.Forward(batch, cache, logits);
+        }
+        finally
+        {
+            cache.Free(sequence);
+        }
+
+        return logits;
+    }
+
+    private static float[] PrefillThenDecode(DeepseekModel model, PagedKvCache cache, int[] tokens, int decode)
+    {
+        int vocab = model.VocabSize;
+        var logits = new float[tokens.Length * vocab];
+        int prefix = tokens.Length - decode;
+        KvSequence sequence = cache.CreateSequence();
+        try
+        {
+            ForwardBatch batch = model.CreateBatch();
+            batch.Add(sequence, tokens.AsSpan(0, prefix), allLogits: true);
+            model.Forward(batch, cache, logits.AsSpan(0, prefix * vocab));
+            for (int i = prefix; i < tokens.Length; i++)
+            {
+                batch.Clear();
+                batch.Add(sequence, tokens.AsSpan(i, 1));
+                model.Forward(batch, cache, logits.AsSpan(i * vocab, vocab));
+            }
+        }
+        finally
+        {
+            cache.Free(sequence);
+        }
+
+        return logits;
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> row)
+    {
+        int best = 0;
+        for (int i = 1; i < row.Length; i++)
+        {
+            if (row[i] > row[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+}
