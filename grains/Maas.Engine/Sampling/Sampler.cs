@@ -40,10 +40,20 @@ public sealed class Sampler
     private int _distinctGenerated;
     private int _topCount;
 
-    public Sampler(SamplingParameters parameters, int vocabSize)
+    /// <param name="parameters">The request's sampling parameters.</param>
+    /// <param name="vocabSize">Length of the logits the model produces (config.json vocab_size).</param>
+    /// <param name="sampleableTokens">
+    /// Only ids below this are ever picked or reported, and logprobs are normalised over them. Models pad
+    /// their output layer beyond the tokenizer (DeepSeek-V3: 129,280 logits, 128,815 token ids); pass the
+    /// tokenizer's VocabSize so an untrained padding row can never become a token. Defaults to all.
+    /// </param>
+    public Sampler(SamplingParameters parameters, int vocabSize, int? sampleableTokens = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(vocabSize, 1);
+        int sampleable = sampleableTokens ?? vocabSize;
+        ArgumentOutOfRangeException.ThrowIfLessThan(sampleable, 1, nameof(sampleableTokens));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(sampleable, vocabSize, nameof(sampleableTokens));
         if (!float.IsFinite(parameters.Temperature) || parameters.Temperature < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(parameters), parameters.Temperature, "Temperature must be finite and >= 0.");
@@ -70,10 +80,11 @@ public sealed class Sampler
         }
 
         Parameters = parameters;
-        _logits = new float[vocabSize];
-        _weights = new float[vocabSize];
-        _candidates = new int[vocabSize];
-        _sortKeys = new float[vocabSize];
+        VocabSize = vocabSize;
+        _logits = new float[sampleable];
+        _weights = new float[sampleable];
+        _candidates = new int[sampleable];
+        _sortKeys = new float[sampleable];
         _counts = new int[vocabSize];
         _generated = new int[vocabSize];
         _top = new TokenCandidate[parameters.TopLogprobs];
@@ -83,7 +94,11 @@ public sealed class Sampler
 
     public SamplingParameters Parameters { get; }
 
-    public int VocabSize => _logits.Length;
+    /// <summary>Length of the logits <see cref="Sample"/> takes.</summary>
+    public int VocabSize { get; }
+
+    /// <summary>Ids below this can be picked.</summary>
+    public int SampleableTokens => _logits.Length;
 
     /// <summary>Log-probability of the last sampled token; NaN unless <see cref="SamplingParameters.Logprobs"/>.</summary>
     public float ChosenLogprob { get; private set; } = float.NaN;
@@ -95,15 +110,15 @@ public sealed class Sampler
     public int CountOf(int tokenId) => _counts[tokenId];
 
     /// <summary>Chooses the next token and counts it for later penalties.</summary>
-    /// <param name="logits">One logit per vocabulary id (length <see cref="VocabSize"/>); not modified.</param>
+    /// <param name="logits">One logit per vocabulary id (length <see cref="VocabSize"/>); not modified. Must not contain NaN.</param>
     public int Sample(ReadOnlySpan<float> logits)
     {
-        if (logits.Length != _logits.Length)
+        if (logits.Length != VocabSize)
         {
-            throw new ArgumentException($"Expected {_logits.Length} logits, got {logits.Length}.", nameof(logits));
+            throw new ArgumentException($"Expected {VocabSize} logits, got {logits.Length}.", nameof(logits));
         }
 
-        logits.CopyTo(_logits);
+        logits[.._logits.Length].CopyTo(_logits);
         ApplyPenalties();
         int chosen = Parameters.Temperature == 0 || Parameters.TopK == 1 ? ArgMax(_logits) : Draw();
         if (Parameters.Logprobs)
@@ -150,7 +165,10 @@ public sealed class Sampler
         for (int i = 0; i < _distinctGenerated; i++)
         {
             int id = _generated[i];
-            _logits[id] -= _counts[id] * frequency + presence;
+            if (id < _logits.Length)
+            {
+                _logits[id] -= _counts[id] * frequency + presence;
+            }
         }
     }
 

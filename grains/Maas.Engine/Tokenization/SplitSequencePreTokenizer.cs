@@ -86,6 +86,16 @@ internal sealed class SplitSequencePreTokenizer : PreTokenizer
     /// </summary>
     public static Regex TranslatePattern(string rustPattern)
     {
+        // Text is matched with supplementary-plane characters replaced by category stand-ins, so a pattern
+        // naming such characters literally (e.g. a range 𐐀-𐑏) would silently never match them.
+        foreach (char c in rustPattern)
+        {
+            if (char.IsSurrogate(c))
+            {
+                throw new NotSupportedException($"Pre-tokenizer pattern names supplementary-plane characters literally, which the code-point translation does not handle yet: {rustPattern}");
+            }
+        }
+
         if (HasPossessiveQuantifier(rustPattern))
         {
             throw new NotSupportedException($"Pre-tokenizer pattern uses a possessive quantifier, which this translation does not handle: {rustPattern}");

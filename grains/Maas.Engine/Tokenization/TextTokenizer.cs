@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 
 namespace Maas.Engine.Tokenization;
@@ -101,7 +100,15 @@ public sealed class TextTokenizer
             ByteLevel = true,
             PreTokenizer = new SplitSequencePreTokenizer(model.SplitPatterns),
         };
-        BpeTokenizer bpe = BpeTokenizer.Create(options);
+        BpeTokenizer bpe;
+        try
+        {
+            bpe = BpeTokenizer.Create(options);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            throw new InvalidDataException($"{tokenizerPath}: vocabulary or merges rejected: {e.Message}", e);
+        }
 
         (byte[] bytes, int[] starts, bool[] special, int maxLength) = model.BuildByteTable();
         return new TextTokenizer(

@@ -277,12 +277,32 @@ public sealed class SamplerTests
     }
 
     [Fact]
+    public void Padding_logits_beyond_the_sampleable_tokens_are_never_picked_or_reported()
+    {
+        var logits = new float[Vocab];
+        logits[Vocab - 1] = 50f; // a padding row with a huge logit
+        logits[Vocab - 2] = 40f;
+        logits[3] = 1f;
+        var sampler = new Sampler(new SamplingParameters { Seed = 2, Logprobs = true, TopLogprobs = 3 }, Vocab, sampleableTokens: Vocab - 10);
+
+        for (int draw = 0; draw < 500; draw++)
+        {
+            Assert.InRange(sampler.Sample(logits), 0, Vocab - 11);
+            Assert.Equal(3, sampler.TopLogprobs[0].TokenId);
+        }
+
+        Assert.Equal(Vocab - 10, sampler.SampleableTokens);
+        Assert.Equal(Vocab, sampler.VocabSize);
+    }
+
+    [Fact]
     public void Invalid_parameters_are_rejected()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new Sampler(new SamplingParameters { TopP = 0 }, Vocab));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Sampler(new SamplingParameters { Temperature = -1 }, Vocab));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Sampler(new SamplingParameters { TopLogprobs = 21 }, Vocab));
         Assert.Throws<ArgumentException>(() => new Sampler(new SamplingParameters(), Vocab).Sample(new float[Vocab - 1]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Sampler(new SamplingParameters(), Vocab, sampleableTokens: Vocab + 1));
     }
 
     private static double[] LogSoftmax(float[] logits)

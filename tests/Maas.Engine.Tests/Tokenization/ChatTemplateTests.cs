@@ -52,6 +52,23 @@ public sealed class ChatTemplateTests
     }
 
     [Fact]
+    public void V3_tool_outputs_follow_the_template_blocks()
+    {
+        // Template: first tool message opens '<｜tool▁outputs▁begin｜><｜tool▁output▁begin｜>', later ones start with
+        // '\n<｜tool▁output▁begin｜>'; an assistant after tools writes '<｜tool▁outputs▁end｜>' + content + eos;
+        // a conversation ending in tool output closes the block and gets no generation prompt.
+        ChatMessage[] messages = [new("user", "q"), new("tool", "r1"), new("tool", "r2"), new("assistant", "a")];
+        string expected = Bos + "<｜User｜>q" + "<｜tool▁outputs▁begin｜><｜tool▁output▁begin｜>r1<｜tool▁output▁end｜>"
+            + "\n<｜tool▁output▁begin｜>r2<｜tool▁output▁end｜>" + "<｜tool▁outputs▁end｜>a" + Eos;
+        ChatTemplate template = ChatTemplate.For(ChatTemplateFamily.DeepSeekV3);
+
+        Assert.Equal(expected, template.Render(messages, addGenerationPrompt: false));
+        Assert.Equal(
+            Bos + "<｜User｜>q<｜tool▁outputs▁begin｜><｜tool▁output▁begin｜>r1<｜tool▁output▁end｜><｜tool▁outputs▁end｜>",
+            template.Render(messages[..2], addGenerationPrompt: true));
+    }
+
+    [Fact]
     public void V2_renders_user_and_assistant_prefixes_with_blank_lines()
     {
         string expected = Bos + "You are terse.\n\n" + "User: Hi\n\n" + "Assistant: Hello." + Eos + "User: Pressure?\n\n";

@@ -45,4 +45,18 @@ public sealed class SplitSequencePreTokenizerTests
         Assert.Equal(["请将", "3", "号线"], Pieces("请将3号线"));
         Assert.Equal(["123", "456", "7"], Pieces("1234567"));
     }
+
+    [Fact]
+    public void Pattern_naming_supplementary_plane_characters_is_rejected_rather_than_mistranslated()
+    {
+        // Deseret capital letters U+10400..U+1044F written literally in a class.
+        Assert.Throws<NotSupportedException>(() => SplitSequencePreTokenizer.TranslatePattern("[a-z\U00010400-\U0001044F]+"));
+    }
+
+    [Fact]
+    public void Possessive_quantifier_is_rejected_but_plus_inside_a_class_is_not()
+    {
+        Assert.Throws<NotSupportedException>(() => SplitSequencePreTokenizer.TranslatePattern(@"\p{L}++"));
+        Assert.Equal("*+", SplitSequencePreTokenizer.TranslatePattern(@"[*+]+").Match("a*+b").Value);
+    }
 }
