@@ -1,2 +1,24 @@
-Console.Error.WriteLine("usage: maas <command>");
-return 1;
+using System.CommandLine;
+using Maas.Cli.Commands;
+
+return await Program.CreateRootCommand().Parse(args).InvokeAsync();
+
+/// <summary>The `maas` command tree; public so tests can invoke it in-process.</summary>
+public sealed partial class Program
+{
+    /// <summary>One line per command group (Commands/*): adding a group is adding a line.</summary>
+    public static RootCommand CreateRootCommand()
+    {
+        var root = new RootCommand("maas: operate a Maas deployment (database, tenants, keys, models)")
+        {
+            CliConnections.PostgresOption,
+            CliConnections.RedisOption,
+        };
+        root.Subcommands.Add(DbCommands.Create());
+        root.Subcommands.Add(TenantCommands.Create());
+        root.Subcommands.Add(KeyCommands.Create());
+        root.Subcommands.Add(ModelCommands.Create());
+        root.Subcommands.Add(DevCommands.Create());
+        return root;
+    }
+}
