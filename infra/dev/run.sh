@@ -92,7 +92,7 @@ trap 'exit 130' INT TERM
 # HTTP status of GET http://127.0.0.1:$1$2 using bash's /dev/tcp (curl may not be installed).
 http_status() {
   local status=""
-  if exec 3<>"/dev/tcp/127.0.0.1/$1" 2>/dev/null; then
+  if { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null; then
     printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&3
     IFS=' ' read -r -t 5 _ status _ <&3 || true
     exec 3>&- 3<&-
