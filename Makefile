@@ -1,12 +1,27 @@
 # Two commands: `make run` and `make test` (see README.md).
 SHELL := /bin/bash
-.PHONY: build run test bench
+.PHONY: build run test bench stop deps
 
+# Everything, Release (make run / make test build what they need themselves).
 build:
 	dotnet build Maas.sln -c Release
 
-test:
-	dotnet test Maas.sln -c Release
+# PostgreSQL + Redis, migrate, seed, then api + worker silos and the gateway on :8080. Ctrl-C stops them.
+run:
+	@infra/dev/run.sh
 
+# PostgreSQL + Redis, then every test project in Maas.sln, with a summary line.
+test:
+	@infra/dev/test.sh
+
+# Benchmarks (never run by CI). Pass BenchmarkDotNet arguments with BENCH_ARGS="--filter *Kernel*".
+BENCH_ARGS ?= --filter '*'
 bench:
-	dotnet run -c Release --project tests/Maas.Benchmarks
+	dotnet run -c Release --project tests/Maas.Benchmarks -- $(BENCH_ARGS)
+
+# Start / stop only PostgreSQL and Redis.
+deps:
+	@infra/dev/deps.sh start
+
+stop:
+	@infra/dev/deps.sh stop

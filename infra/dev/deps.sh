@@ -42,8 +42,18 @@ pg_run() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+pg_answers() {
+  PGPASSWORD=maas "$1/psql" -h 127.0.0.1 -p "$PG_PORT" -U maas -d postgres -tAc "select 1" >/dev/null 2>&1
+}
+
 start_postgres() {
   local bin; bin="$(pg_bin)"
+  # A server from another checkout (or a CI cache) may already own the port: use it as is.
+  if pg_answers "$bin" && ! pg_run "$bin/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
+    log "PostgreSQL already answering on 127.0.0.1:$PG_PORT (data directory elsewhere); using it"
+    ensure_database "$bin"
+    return
+  fi
   mkdir -p "$DATA"
   if [ "$(id -u)" -eq 0 ]; then chmod 755 "$DATA"; fi
   if [ ! -s "$PG_DATA/PG_VERSION" ]; then
@@ -62,8 +72,12 @@ start_postgres() {
     pg_run "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DATA -c max_connections=300 -c fsync=on" start >/dev/null
   fi
-  if ! PGPASSWORD=maas "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U maas -d postgres -tAc "select 1 from pg_database where datname='maas'" | grep -q 1; then
-    PGPASSWORD=maas "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U maas -d postgres -qc "create database maas" >/dev/null
+  ensure_database "$bin"
+}
+
+ensure_database() {
+  if ! PGPASSWORD=maas "$1/psql" -h 127.0.0.1 -p "$PG_PORT" -U maas -d postgres -tAc "select 1 from pg_database where datname='maas'" | grep -q 1; then
+    PGPASSWORD=maas "$1/psql" -h 127.0.0.1 -p "$PG_PORT" -U maas -d postgres -qc "create database maas" >/dev/null
   fi
 }
 

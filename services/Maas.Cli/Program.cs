@@ -1,6 +1,27 @@
 using System.CommandLine;
 using Maas.Cli.Commands;
 
-var model = new Command("model", "Models") { ModelInitRandomCommand.Create() };
-var root = new RootCommand("maas: Model-as-a-Service command line") { model, GenerateCommand.Create(), BenchCommands.Create(), CheckGoldenCommand.Create() };
-return await root.Parse(args).InvokeAsync();
+return await Program.CreateRootCommand().Parse(args).InvokeAsync();
+
+/// <summary>The `maas` command tree; public so tests can invoke it in-process.</summary>
+public sealed partial class Program
+{
+    /// <summary>One line per command group (Commands/*): adding a group is adding a line.</summary>
+    public static RootCommand CreateRootCommand()
+    {
+        var root = new RootCommand("maas: operate a Maas deployment (database, tenants, keys, models)")
+        {
+            CliConnections.PostgresOption,
+            CliConnections.RedisOption,
+        };
+        root.Subcommands.Add(DbCommands.Create());
+        root.Subcommands.Add(TenantCommands.Create());
+        root.Subcommands.Add(KeyCommands.Create());
+        root.Subcommands.Add(ModelCommands.Create());
+        root.Subcommands.Add(DevCommands.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(BenchCommands.Create());
+        root.Subcommands.Add(CheckGoldenCommand.Create());
+        return root;
+    }
+}

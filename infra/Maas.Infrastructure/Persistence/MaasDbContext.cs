@@ -11,6 +11,13 @@ public sealed class MaasDbContext(DbContextOptions<MaasDbContext> options) : DbC
 
     public DbSet<ServedModel> Models => Set<ServedModel>();
 
+    /// <summary>A context outside dependency injection (CLI, tests, design time).</summary>
+    public static MaasDbContext Create(string connectionString)
+    {
+        var options = new DbContextOptionsBuilder<MaasDbContext>().UseNpgsql(connectionString).Options;
+        return new MaasDbContext(options);
+    }
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<Tenant>(e =>

@@ -1,0 +1,139 @@
+using Maas.Infrastructure.Persistence;
+using Maas.Infrastructure.Redis;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Prometheus;
+using StackExchange.Redis;
+
+namespace Maas.Infrastructure.Hosting;
+
+/// <summary>
+/// What every Maas process (gateway, api, worker) shares: logging, health checks, metrics, and
+/// the PostgreSQL / Redis registrations with their readiness checks.
+/// </summary>
+public static class MaasServiceDefaults
+{
+    public const string LiveEndpoint = "/health/live";
+    public const string ReadyEndpoint = "/health/ready";
+    public const string MetricsEndpoint = "/metrics";
+
+    /// <summary>
+    /// Single-line structured console logs (or JSON when Maas:Logging:Json is true) and the
+    /// health-check service. Services add their own readiness checks with <see cref="MaasHealthTags.Ready"/>.
+    /// </summary>
+    public static TBuilder AddMaasServiceDefaults<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.ClearProviders();
+        if (builder.Configuration.GetValue<bool>("Maas:Logging:Json"))
+        {
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.IncludeScopes = true;
+            });
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
+
+        builder.Services.AddHealthChecks();
+        return builder;
+    }
+
+    /// <summary>
+    /// MaasDbContext as a pooled IDbContextFactory (plus a scoped context made from it) from
+    /// ConnectionStrings:Postgres, validated at start, with a "postgres" readiness check. Applies
+    /// migrations before serving when Maas:Database:MigrateOnStart is true.
+    /// </summary>
+    public static TBuilder AddMaasPostgres<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddOptions<PostgresOptions>()
+            .Configure<IConfiguration>((o, config) =>
+            {
+                o.ConnectionString = config.GetConnectionString(PostgresOptions.ConnectionStringName);
+                o.MigrateOnStart = config.GetValue<bool>(PostgresOptions.MigrateOnStartKey);
+            })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddPooledDbContextFactory<MaasDbContext>((sp, o) =>
+            o.UseNpgsql(sp.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString));
+        builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<MaasDbContext>>().CreateDbContext());
+
+        if (builder.Configuration.GetValue<bool>(PostgresOptions.MigrateOnStartKey))
+        {
+            builder.Services.AddHostedService<DatabaseMigrationService>();
+        }
+
+        builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", HealthStatus.Unhealthy, [MaasHealthTags.Ready]);
+        return builder;
+    }
+
+    /// <summary>
+    /// One shared IConnectionMultiplexer from ConnectionStrings:Redis (AbortOnConnectFail=false, so
+    /// Redis being down never blocks start-up), validated at start, with a "redis" readiness check.
+    /// </summary>
+    public static TBuilder AddMaasRedis<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddOptions<RedisOptions>()
+            .Configure<IConfiguration>((o, config) => o.Configuration = config.GetConnectionString(RedisOptions.ConnectionStringName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<RedisOptions>>().Value;
+            return ConnectionMultiplexer.Connect(RedisConnectionFactory.CreateOptions(options.Configuration!, options.ConnectTimeoutMilliseconds));
+        });
+
+        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, [MaasHealthTags.Ready]);
+        return builder;
+    }
+
+    /// <summary>
+    /// /health/live (200 whenever the process serves HTTP), /health/ready (200 only when every
+    /// check tagged "ready" passes, else 503) and /metrics (Prometheus). Also adds prometheus-net's
+    /// HTTP request metrics middleware, so call this before mapping the service's own endpoints.
+    /// </summary>
+    public static WebApplication MapMaasDefaultEndpoints(this WebApplication app)
+    {
+        app.UseHttpMetrics();
+        MapHealth(app, LiveEndpoint, _ => false);
+        MapHealth(app, ReadyEndpoint, check => check.Tags.Contains(MaasHealthTags.Ready));
+        app.MapMetrics(MetricsEndpoint);
+        return app;
+    }
+
+    private static void MapHealth(IEndpointRouteBuilder endpoints, string pattern, Func<HealthCheckRegistration, bool> predicate)
+    {
+        endpoints.MapHealthChecks(pattern, new HealthCheckOptions
+        {
+            Predicate = predicate,
+            ResponseWriter = HealthReportWriter.WriteAsync,
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = 200,
+                [HealthStatus.Degraded] = 200,
+                [HealthStatus.Unhealthy] = 503,
+            },
+        });
+    }
+}

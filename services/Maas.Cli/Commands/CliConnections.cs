@@ -1,0 +1,50 @@
+using System.CommandLine;
+
+namespace Maas.Cli.Commands;
+
+/// <summary>
+/// The --postgres and --redis options every command inherits, and how they fall back:
+/// option, else MAAS_POSTGRES / MAAS_REDIS, else ConnectionStrings__Postgres / __Redis, else the
+/// loopback servers of infra/dev/deps.sh.
+/// </summary>
+public static class CliConnections
+{
+    public const string DefaultPostgres = "Host=127.0.0.1;Port=55432;Username=maas;Password=maas;Database=maas";
+    public const string DefaultRedis = "127.0.0.1:56379";
+
+    public static Option<string?> PostgresOption { get; } = new("--postgres")
+    {
+        Description = "PostgreSQL connection string (default: $MAAS_POSTGRES, $ConnectionStrings__Postgres, or the local dev database)",
+        Recursive = true,
+    };
+
+    public static Option<string?> RedisOption { get; } = new("--redis")
+    {
+        Description = "Redis configuration, e.g. 127.0.0.1:56379 (default: $MAAS_REDIS, $ConnectionStrings__Redis, or the local dev Redis)",
+        Recursive = true,
+    };
+
+    public static string Postgres(ParseResult parseResult) =>
+        Resolve(parseResult.GetValue(PostgresOption), "MAAS_POSTGRES", "ConnectionStrings__Postgres", DefaultPostgres);
+
+    public static string Redis(ParseResult parseResult) =>
+        Resolve(parseResult.GetValue(RedisOption), "MAAS_REDIS", "ConnectionStrings__Redis", DefaultRedis);
+
+    private static string Resolve(string? option, string primaryVariable, string secondaryVariable, string fallback)
+    {
+        if (!string.IsNullOrWhiteSpace(option))
+        {
+            return option;
+        }
+
+        foreach (var name in new[] { primaryVariable, secondaryVariable })
+        {
+            if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } value)
+            {
+                return value;
+            }
+        }
+
+        return fallback;
+    }
+}

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Text.Json;
+using Maas.Infrastructure.Hosting;
+using Maas.Infrastructure.Persistence;
+using Maas.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace Maas.Infrastructure.Tests.Hosting;
+
+public sealed class ServiceDefaultsTests
+{
+    private const string UnreachablePostgres = "Host=127.0.0.1;Port=1;Username=maas;Password=maas;Database=maas";
+    private const string UnreachableRedis = "127.0.0.1:1";
+
+    private static Dictionary<string, string?> Settings(string? postgres, string? redis) => new()
+    {
+        ["ConnectionStrings:Postgres"] = postgres,
+        ["ConnectionStrings:Redis"] = redis,
+    };
+
+    [Fact]
+    public async Task Ready_is_503_and_names_both_checks_when_postgres_and_redis_are_unreachable_while_live_is_200()
+    {
+        await using var service = await TestService.StartAsync(Settings(UnreachablePostgres, UnreachableRedis));
+
+        Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync(MaasServiceDefaults.LiveEndpoint)).StatusCode);
+        var ready = await service.Client.GetAsync(MaasServiceDefaults.ReadyEndpoint);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        using var report = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
+        Assert.Equal("Unhealthy", report.RootElement.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
+        Assert.Equal("Unhealthy", report.RootElement.GetProperty("checks").GetProperty("redis").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Ready_is_200_with_the_real_postgres_and_redis()
+    {
+        await using var service = await TestService.StartAsync(Settings(TestEnvironment.PostgresConnectionString, TestEnvironment.RedisConfiguration));
+
+        var ready = await service.Client.GetAsync(MaasServiceDefaults.ReadyEndpoint);
+        var body = await ready.Content.ReadAsStringAsync();
+        Assert.True(ready.StatusCode == HttpStatusCode.OK, body);
+        using var report = JsonDocument.Parse(body);
+        Assert.Equal("Healthy", report.RootElement.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
+        Assert.Equal("Healthy", report.RootElement.GetProperty("checks").GetProperty("redis").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_failing_service_specific_readiness_check_makes_ready_503_but_does_not_affect_live()
+    {
+        await using var service = await TestService.StartAsync(
+            Settings(TestEnvironment.PostgresConnectionString, TestEnvironment.RedisConfiguration),
+            services => services.AddHealthChecks().AddCheck("model", () => HealthCheckResult.Unhealthy("model not loaded yet"), [MaasHealthTags.Ready]));
+
+        Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync(MaasServiceDefaults.LiveEndpoint)).StatusCode);
+        var ready = await service.Client.GetAsync(MaasServiceDefaults.ReadyEndpoint);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("model not loaded yet", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_endpoint_serves_prometheus_text_including_http_request_metrics()
+    {
+        await using var service = await TestService.StartAsync(Settings(UnreachablePostgres, UnreachableRedis));
+        await service.Client.GetAsync(MaasServiceDefaults.LiveEndpoint);
+
+        var metrics = await service.Client.GetStringAsync(MaasServiceDefaults.MetricsEndpoint);
+        Assert.Contains("# TYPE", metrics, StringComparison.Ordinal);
+        Assert.Contains("http_requests_received_total", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_fails_when_the_postgres_connection_string_is_missing()
+    {
+        await using var app = TestService.Build(Settings(null, TestEnvironment.RedisConfiguration));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        Assert.Contains("ConnectionStrings:Postgres", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_fails_when_the_redis_connection_string_is_missing()
+    {
+        await using var app = TestService.Build(Settings(TestEnvironment.PostgresConnectionString, null));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        Assert.Contains("ConnectionStrings:Redis", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_pooled_context_factory_connects_with_the_configured_connection_string()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var service = await TestService.StartAsync(Settings(database.ConnectionString, TestEnvironment.RedisConfiguration));
+
+        var factory = service.App.Services.GetRequiredService<IDbContextFactory<MaasDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        Assert.Equal(database.Name, db.Database.GetDbConnection().Database);
+        Assert.Equal(0, await db.Tenants.CountAsync());
+    }
+
+    [Fact]
+    public async Task Migrate_on_start_applies_the_schema_to_an_empty_database()
+    {
+        await using var database = await EmptyDatabase.CreateAsync();
+        var settings = Settings(database.ConnectionString, TestEnvironment.RedisConfiguration);
+        settings[PostgresOptions.MigrateOnStartKey] = "true";
+        await using var service = await TestService.StartAsync(settings);
+
+        await using var db = MaasDbContext.Create(database.ConnectionString);
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+        Assert.Equal(0, await db.ApiKeys.CountAsync());
+    }
+}
