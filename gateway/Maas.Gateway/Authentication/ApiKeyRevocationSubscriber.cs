@@ -16,6 +16,10 @@ public sealed class ApiKeyRevocationSubscriber(
     ILogger<ApiKeyRevocationSubscriber> logger) : BackgroundService
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(2);
+    private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the subscription is active (for readiness checks and tests).</summary>
+    public Task Subscribed => _subscribed.Task;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -28,6 +32,7 @@ public sealed class ApiKeyRevocationSubscriber(
                 try
                 {
                     await redis.GetSubscriber().SubscribeAsync(channel, OnMessage).WaitAsync(stoppingToken);
+                    _subscribed.TrySetResult();
                     logger.LogInformation("Subscribed to key revocations on {Channel}", channel);
                     break;
                 }

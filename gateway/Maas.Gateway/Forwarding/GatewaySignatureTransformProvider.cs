@@ -8,7 +8,8 @@ namespace Maas.Gateway.Forwarding;
 
 /// <summary>
 /// Adds the signed identity headers (tenant, key id, request id, unix timestamp, HMAC) to every
-/// proxied request of an authenticated caller. Client-sent X-Maas-* headers were already stripped.
+/// proxied request of an authenticated caller and drops its Authorization header. Client-sent
+/// X-Maas-* headers were already stripped.
 /// </summary>
 public sealed class GatewaySignatureTransformProvider(GatewaySignature signature, TimeProvider time) : ITransformProvider
 {
@@ -33,6 +34,8 @@ public sealed class GatewaySignatureTransformProvider(GatewaySignature signature
             var requestId = transform.HttpContext.TraceIdentifier;
             var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
             var headers = transform.ProxyRequest.Headers;
+            // Upstream trusts the signed headers; the client's secret has no business travelling further.
+            headers.Authorization = null;
             Set(headers, GatewayHeaders.TenantId, identity.TenantId);
             Set(headers, GatewayHeaders.KeyId, keyId);
             Set(headers, GatewayHeaders.RequestId, requestId);
