@@ -19,6 +19,7 @@ public sealed class EchoUpstream : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _gates = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _finished = new();
+    private int _healthProbes;
 
     private EchoUpstream(WebApplication app)
     {
@@ -27,6 +28,9 @@ public sealed class EchoUpstream : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>How many times /health/ready was asked (YARP's active health checks).</summary>
+    public int HealthProbes => Volatile.Read(ref _healthProbes);
+
     public static async Task<EchoUpstream> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -34,7 +38,11 @@ public sealed class EchoUpstream : IAsyncDisposable
         var app = builder.Build();
         var upstream = new EchoUpstream(app);
         app.Urls.Add("http://127.0.0.1:0");
-        app.MapGet("/health/ready", () => Results.Text("Healthy"));
+        app.MapGet("/health/ready", () =>
+        {
+            Interlocked.Increment(ref upstream._healthProbes);
+            return Results.Text("Healthy");
+        });
         app.MapGet("/v1/stream", upstream.StreamAsync);
         app.Map("/{**path}", EchoAsync);
         await app.StartAsync();

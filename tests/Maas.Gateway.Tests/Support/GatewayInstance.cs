@@ -52,7 +52,16 @@ public sealed class GatewayInstance : IAsyncDisposable
             builder.Logging.ClearProviders();
         });
         app.Urls.Add("http://127.0.0.1:0");
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new GatewayInstance(app, new Uri(address + "/"));
     }
