@@ -40,6 +40,8 @@ public sealed class GatewayInstance : IAsyncDisposable
             ["Maas:Gateway:SigningSecret"] = SigningSecret,
             ["ReverseProxy:Clusters:api:Destinations:api-1:Address"] = upstream.BaseAddress.ToString(),
             ["Logging:LogLevel:Default"] = "Warning",
+            // Two shared cores: a slow Redis answer must not fail open and make counting tests flaky.
+            ["Maas:RateLimiter:Timeout"] = "00:00:05",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
