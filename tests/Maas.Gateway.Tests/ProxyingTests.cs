@@ -102,12 +102,22 @@ public sealed class ProxyingTests(GatewayFixture fixture) : IClassFixture<Gatewa
     }
 
     [Fact]
-    public async Task Metrics_expose_the_request_counter_for_the_api_route()
+    public async Task Metrics_expose_request_auth_failure_rate_limit_and_upstream_series()
     {
-        var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database);
+        var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database, keyRequestsPerMinute: 1);
         using (var proxied = await Client.SendAsync(GatewayRequests.Get("/v1/models", key.Secret)))
         {
             Assert.Equal(HttpStatusCode.OK, proxied.StatusCode);
+        }
+
+        using (var limited = await Client.SendAsync(GatewayRequests.Get("/v1/models", key.Secret)))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        }
+
+        using (var anonymous = await Client.SendAsync(GatewayRequests.Get("/v1/models", null)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         }
 
         using var response = await Client.GetAsync("/metrics");
@@ -116,6 +126,9 @@ public sealed class ProxyingTests(GatewayFixture fixture) : IClassFixture<Gatewa
         var text = await response.Content.ReadAsStringAsync();
         Assert.Contains("maas_gateway_requests_total{route=\"api\",status=\"200\"}", text, StringComparison.Ordinal);
         Assert.Contains("maas_gateway_upstream_duration_seconds_count{route=\"api\"}", text, StringComparison.Ordinal);
+        Assert.Contains("maas_gateway_auth_failures_total{reason=\"missing\"}", text, StringComparison.Ordinal);
+        Assert.Contains("maas_gateway_rate_limited_total{scope=\"key\"}", text, StringComparison.Ordinal);
+        Assert.Contains("maas_gateway_requests_total{route=\"api\",status=\"429\"}", text, StringComparison.Ordinal);
     }
 
     [Fact]

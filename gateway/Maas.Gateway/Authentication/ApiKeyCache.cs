@@ -16,6 +16,10 @@ public sealed class ApiKeyCache : IDisposable
     private readonly MemoryCache _cache;
     private readonly ConcurrentDictionary<Guid, string> _hashByKeyId = new();
 
+    // One PostgreSQL query per hash at a time: after a restart or expiry, a burst of requests
+    // with the same key waits for one lookup instead of each sending its own.
+    private readonly ConcurrentDictionary<string, Lazy<Task<ApiKeyLookup>>> _inFlight = new(StringComparer.Ordinal);
+
     // Bumped on every eviction: a lookup that started before it may have read the pre-revocation
     // row, so its result must not be cached.
     private long _generation;
@@ -34,14 +38,8 @@ public sealed class ApiKeyCache : IDisposable
             return cached;
         }
 
-        var generation = Interlocked.Read(ref _generation);
-        var lookup = await _store.FindAsync(secretHash, cancellationToken);
-        if (Interlocked.Read(ref _generation) == generation)
-        {
-            Store(secretHash, lookup);
-        }
-
-        return lookup;
+        var lookup = _inFlight.GetOrAdd(secretHash, hash => new Lazy<Task<ApiKeyLookup>>(() => LookUpAndStoreAsync(hash)));
+        return await lookup.Value.WaitAsync(cancellationToken);
     }
 
     /// <summary>Forgets a key so the next request re-reads PostgreSQL.</summary>
@@ -63,6 +61,26 @@ public sealed class ApiKeyCache : IDisposable
     }
 
     public void Dispose() => _cache.Dispose();
+
+    // Not tied to one caller's token: other callers may be waiting for the same result.
+    private async Task<ApiKeyLookup> LookUpAndStoreAsync(string secretHash)
+    {
+        try
+        {
+            var generation = Interlocked.Read(ref _generation);
+            var lookup = await _store.FindAsync(secretHash, CancellationToken.None);
+            if (Interlocked.Read(ref _generation) == generation)
+            {
+                Store(secretHash, lookup);
+            }
+
+            return lookup;
+        }
+        finally
+        {
+            _inFlight.TryRemove(secretHash, out _);
+        }
+    }
 
     private void Store(string secretHash, ApiKeyLookup lookup)
     {
