@@ -160,4 +160,25 @@ public sealed class ProxyingTests(GatewayFixture fixture) : IClassFixture<Gatewa
         Assert.Equal("POST", echoed.Method);
         Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(json), echoed.BodyLength);
     }
+
+    [Theory]
+    [InlineData("portal", "/portal/invoices")]
+    [InlineData("plant", "/plant/jobs/1")]
+    public async Task Portal_and_plant_routes_reach_their_own_clusters_with_a_key(string cluster, string path)
+    {
+        await using var gateway = await fixture.StartGatewayAsync(new Dictionary<string, string?>
+        {
+            [$"ReverseProxy:Clusters:{cluster}:Destinations:{cluster}-1:Address"] = fixture.Upstream.BaseAddress.ToString(),
+        });
+        var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database);
+
+        using var anonymous = await gateway.Client.SendAsync(GatewayRequests.Get(path, null));
+        using var response = await gateway.Client.SendAsync(GatewayRequests.Get(path, key.Secret));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var echoed = await GatewayRequests.ReadEchoAsync(response);
+        Assert.Equal(path, echoed.Path);
+        Assert.Equal(key.TenantId, echoed.Headers[GatewayHeaders.TenantId]);
+    }
 }

@@ -8,6 +8,8 @@ public static class OpenAiErrorWriter
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never,
+        // A JSON API, never embedded in HTML: keep "didn't" readable rather than "didn\u0027t".
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static Task WriteAsync(HttpContext context, int statusCode, string message, string type, string? code, CancellationToken cancellationToken)
