@@ -50,6 +50,17 @@ public static class GatewayApp
 
         var app = builder.Build();
 
+        // Anything unforeseen still answers in the OpenAI shape, never with a stack trace.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = context => OpenAiErrorWriter.WriteAsync(
+                context,
+                StatusCodes.Status500InternalServerError,
+                "The gateway failed to handle the request.",
+                "server_error",
+                "internal_error",
+                context.RequestAborted),
+        });
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseMiddleware<GatewayHeaderStrippingMiddleware>();
         app.UseMiddleware<RequestMetricsMiddleware>();

@@ -50,6 +50,26 @@ public sealed class RequestBodyLimitTests(GatewayFixture fixture) : IClassFixtur
         Assert.Equal(Limit, echoed.BodyLength);
     }
 
+    [Fact]
+    public async Task Malformed_chunked_body_gets_400_in_openai_shape()
+    {
+        var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database);
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(fixture.Gateway.BaseAddress.Host, fixture.Gateway.BaseAddress.Port);
+        var stream = tcp.GetStream();
+        var raw = "POST /v1/chat/completions HTTP/1.1\r\nHost: gateway\r\n"
+            + $"Authorization: Bearer {key.Secret}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            + "ZZ-not-a-chunk-size\r\nhello\r\n0\r\n\r\n";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(raw));
+
+        using var reader = new StreamReader(stream);
+        var response = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.StartsWith("HTTP/1.1 400", response, StringComparison.Ordinal);
+        Assert.Contains("\"code\":\"invalid_request_body\"", response, StringComparison.Ordinal);
+        Assert.Contains("x-request-id: req_", response, StringComparison.OrdinalIgnoreCase);
+    }
+
     private static HttpRequestMessage Post(TestKey key, HttpContent content)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = content };

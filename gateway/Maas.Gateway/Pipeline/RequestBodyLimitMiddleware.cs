@@ -42,24 +42,43 @@ public sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<Ga
         }
 
         var buffer = new MemoryStream();
+        context.Response.RegisterForDispose(buffer);
         var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        try
         {
-            if (buffer.Length + read > _limit)
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
             {
-                await RejectAsync(context);
-                return;
-            }
+                if (buffer.Length + read > _limit)
+                {
+                    await RejectAsync(context);
+                    return;
+                }
 
-            buffer.Write(chunk, 0, read);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Malformed chunking or a truncated body: the client's fault, not a 500.
+            await OpenAiErrorWriter.WriteAsync(
+                context,
+                ex.StatusCode,
+                "The request body could not be read.",
+                "invalid_request_error",
+                "invalid_request_body",
+                context.RequestAborted);
+            return;
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
         }
 
         buffer.Position = 0;
         request.Body = buffer;
         request.ContentLength = buffer.Length;
         request.Headers.TransferEncoding = default;
-        context.Response.RegisterForDispose(buffer);
         await next(context);
     }
 
