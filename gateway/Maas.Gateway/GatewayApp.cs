@@ -1,0 +1,90 @@
+using Maas.Gateway.Authentication;
+using Maas.Gateway.Errors;
+using Maas.Gateway.Forwarding;
+using Maas.Gateway.Pipeline;
+using Maas.Infrastructure.Redis;
+using Maas.Infrastructure.Tenancy;
+using Microsoft.Extensions.Options;
+
+namespace Maas.Gateway;
+
+/// <summary>
+/// Builds the gateway. Program.cs runs it; tests build it with their own configuration and start
+/// it on a loopback port of their choosing.
+/// </summary>
+public static class GatewayApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = typeof(GatewayApp).Assembly.GetName().Name,
+            // appsettings.json sits next to the assembly, also when a test hosts the gateway.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        configure?.Invoke(builder);
+
+        builder.AddGatewayHosting();
+
+        var services = builder.Services;
+        services.AddOptions<GatewayOptions>()
+            .BindConfiguration(GatewayOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<RedisRequestRateLimiterOptions>()
+            .BindConfiguration("Maas:RateLimiter")
+            .Validate(o => o.Timeout > TimeSpan.Zero, "Maas:RateLimiter:Timeout must be positive.")
+            .ValidateOnStart();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new GatewaySignature(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.SigningSecret));
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<ApiKeyCache>();
+        services.AddSingleton<RedisRequestRateLimiter>();
+        services.AddHostedService<ApiKeyRevocationSubscriber>();
+
+        services.AddReverseProxy()
+            .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+            .AddTransforms<GatewaySignatureTransformProvider>();
+
+        var app = builder.Build();
+
+        // Anything unforeseen still answers in the OpenAI shape, never with a stack trace.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = context => OpenAiErrorWriter.WriteAsync(
+                context,
+                StatusCodes.Status500InternalServerError,
+                "The gateway failed to handle the request.",
+                "server_error",
+                "internal_error",
+                context.RequestAborted),
+        });
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseMiddleware<GatewayHeaderStrippingMiddleware>();
+        app.UseMiddleware<RequestMetricsMiddleware>();
+
+        app.MapGatewayDefaultEndpoints();
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseMiddleware<ApiKeyAuthenticationMiddleware>();
+            proxy.UseMiddleware<RateLimitMiddleware>();
+            proxy.UseMiddleware<RequestBodyLimitMiddleware>();
+            proxy.UseMiddleware<ForwarderErrorMiddleware>();
+            proxy.UseMiddleware<UpstreamTimingMiddleware>();
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        app.MapFallback("{**path}", (HttpContext context) => OpenAiErrorWriter.WriteAsync(
+            context,
+            StatusCodes.Status404NotFound,
+            $"Unknown request URL: {context.Request.Method} {context.Request.Path}.",
+            "invalid_request_error",
+            "unknown_url",
+            context.RequestAborted));
+
+        return app;
+    }
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+using Maas.Gateway.Authentication;
+using Maas.Gateway.Errors;
+using Maas.Gateway.Observability;
+using Maas.Infrastructure.Redis;
+using Microsoft.Extensions.Options;
+
+namespace Maas.Gateway.Pipeline;
+
+/// <summary>
+/// Per-key and per-tenant requests-per-minute, counted in Redis so all gateway replicas share
+/// them. Adds OpenAI's x-ratelimit-*-requests headers to every authenticated response, answers
+/// 429 with Retry-After when a limit is exhausted, and fails open when Redis is unreachable.
+/// </summary>
+public sealed class RateLimitMiddleware(RequestDelegate next, RedisRequestRateLimiter limiter, IOptions<GatewayOptions> options)
+{
+    public const string LimitHeader = "x-ratelimit-limit-requests";
+    public const string RemainingHeader = "x-ratelimit-remaining-requests";
+    public const string ResetHeader = "x-ratelimit-reset-requests";
+
+    private readonly TimeSpan _window = options.Value.RateLimitWindow;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (context.Features.Get<ApiKeyIdentity>() is not { } identity)
+        {
+            await next(context);
+            return;
+        }
+
+        RateLimitRule[] rules =
+        [
+            new("maas:rl:key:" + identity.KeyId.ToString("D"), Math.Max(1, identity.EffectiveKeyRequestsPerMinute), _window),
+            new("maas:rl:tenant:" + identity.TenantId, Math.Max(1, identity.TenantRequestsPerMinute), _window),
+        ];
+        var decision = await limiter.AcquireAsync(rules, context.RequestAborted);
+        if (!decision.Enforced)
+        {
+            GatewayMetrics.RateLimiterUnavailable.Inc();
+            await next(context);
+            return;
+        }
+
+        var tightest = decision.Tightest!;
+        var headers = context.Response.Headers;
+        headers[LimitHeader] = tightest.Rule.Limit.ToString(CultureInfo.InvariantCulture);
+        headers[RemainingHeader] = tightest.Remaining.ToString(CultureInfo.InvariantCulture);
+        headers[ResetHeader] = FormatDuration(tightest.ResetAfter);
+
+        if (decision.Allowed)
+        {
+            await next(context);
+            return;
+        }
+
+        var exhausted = decision.Counters.Where(c => c.Exhausted).ToArray();
+        var scope = exhausted.Any(c => ReferenceEquals(c.Rule, rules[0])) ? "key" : "tenant";
+        GatewayMetrics.RateLimited.WithLabels(scope).Inc();
+        var retryAfter = Math.Max(1, (long)Math.Ceiling(decision.RetryAfter.TotalSeconds));
+        headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        var limit = exhausted.Min(c => c.Rule.Limit);
+        await OpenAiErrorWriter.WriteAsync(
+            context,
+            StatusCodes.Status429TooManyRequests,
+            $"Rate limit reached for requests per {(scope == "key" ? "API key" : "organization")}: limit {limit} per {FormatDuration(_window)}. Please try again in {retryAfter}s.",
+            "requests",
+            "rate_limit_exceeded",
+            context.RequestAborted);
+    }
+
+    /// <summary>OpenAI's reset format: "850ms", "12s", "1m0s".</summary>
+    public static string FormatDuration(TimeSpan duration)
+    {
+        if (duration < TimeSpan.FromSeconds(1))
+        {
+            return Math.Max(0, (long)Math.Ceiling(duration.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture) + "ms";
+        }
+
+        var seconds = (long)Math.Ceiling(duration.TotalSeconds);
+        return seconds < 60
+            ? seconds.ToString(CultureInfo.InvariantCulture) + "s"
+            : string.Create(CultureInfo.InvariantCulture, $"{seconds / 60}m{seconds % 60}s");
+    }
+}

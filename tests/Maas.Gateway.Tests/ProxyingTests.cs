@@ -1,0 +1,184 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Maas.Gateway.Tests.Support;
+using Maas.Infrastructure.Tenancy;
+using Xunit;
+
+namespace Maas.Gateway.Tests;
+
+public sealed class ProxyingTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+{
+    private HttpClient Client => fixture.Gateway.Client;
+
+    [Fact]
+    public async Task Valid_key_is_proxied_with_signed_tenant_headers_that_verify()
+    {
+        var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database);
+
+        using var response = await Client.SendAsync(GatewayRequests.Get("/v1/models?x=1", key.Secret));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var echoed = await GatewayRequests.ReadEchoAsync(response);
+        Assert.Equal("/v1/models", echoed.Path);
+        Assert.Equal(key.TenantId, echoed.Headers[GatewayHeaders.TenantId]);
+        Assert.Equal(key.Id.ToString("D"), echoed.Headers[GatewayHeaders.KeyId]);
+        var requestId = echoed.Headers[GatewayHeaders.RequestId];
+        Assert.Matches("^req_[0-9a-f]{24}$", requestId);
+        var signature = new GatewaySignature(GatewayInstance.SigningSecret);
+        Assert.True(signature.Verify(
+            echoed.Headers[GatewayHeaders.TenantId],
+            echoed.Headers[GatewayHeaders.KeyId],
+            requestId,
+            echoed.Headers[GatewayHeaders.Timestamp],
+            echoed.Headers[GatewayHeaders.Signature],
+            DateTimeOffset.UtcNow,
+            TimeSpan.FromSeconds(30)));
+        Assert.False(new GatewaySignature("some-other-secret-0123456789").Verify(
+            echoed.Headers[GatewayHeaders.TenantId],
+            echoed.Headers[GatewayHeaders.KeyId],
+            requestId,
+            echoed.Headers[GatewayHeaders.Timestamp],
+            echoed.Headers[GatewayHeaders.Signature],
+            DateTimeOffset.UtcNow,
+            TimeSpan.FromSeconds(30)));
+        Assert.Equal(requestId, Assert.Single(response.Headers.GetValues("x-request-id")));
+        Assert.False(echoed.Headers.ContainsKey("Authorization"), "the client's secret must not travel past the gateway");
+    }
+
+    [Fact]
+    public async Task Client_sent_maas_headers_never_reach_upstream()
+    {
+        var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database);
+        var request = GatewayRequests.Get("/v1/chat/completions", key.Secret);
+        request.Headers.TryAddWithoutValidation("X-Maas-Tenant", "other-tenant");
+        request.Headers.TryAddWithoutValidation("x-maas-signature", "forged");
+        request.Headers.TryAddWithoutValidation("X-MAAS-Anything", "forged");
+
+        using var response = await Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var echoed = await GatewayRequests.ReadEchoAsync(response);
+        Assert.Equal(key.TenantId, echoed.Headers[GatewayHeaders.TenantId]);
+        Assert.NotEqual("forged", echoed.Headers[GatewayHeaders.Signature]);
+        Assert.DoesNotContain(echoed.Headers.Values, v => v.Contains("other-tenant", StringComparison.Ordinal) || v.Contains("forged", StringComparison.Ordinal));
+        Assert.False(echoed.Headers.ContainsKey("X-Maas-Anything"));
+    }
+
+    [Fact]
+    public async Task Server_sent_events_are_streamed_before_the_upstream_finishes()
+    {
+        var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database);
+        var gate = Guid.NewGuid().ToString("N");
+
+        using var response = await Client.SendAsync(GatewayRequests.Get("/v1/stream?gate=" + gate, key.Secret), HttpCompletionOption.ResponseHeadersRead);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var first = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("data: first", first);
+        Assert.False(fixture.Upstream.Finished(gate).IsCompleted, "upstream had already finished before the first event arrived");
+
+        fixture.Upstream.Release(gate);
+        var rest = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains("data: [DONE]", rest, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Health_live_answers_without_a_key()
+    {
+        using var response = await Client.GetAsync("/health/live");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.Contains("x-request-id"));
+    }
+
+    [Fact]
+    public async Task Health_ready_answers_without_a_key_when_postgres_is_reachable()
+    {
+        using var response = await Client.GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Metrics_expose_request_auth_failure_rate_limit_and_upstream_series()
+    {
+        var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database, keyRequestsPerMinute: 1);
+        using (var proxied = await Client.SendAsync(GatewayRequests.Get("/v1/models", key.Secret)))
+        {
+            Assert.Equal(HttpStatusCode.OK, proxied.StatusCode);
+        }
+
+        using (var limited = await Client.SendAsync(GatewayRequests.Get("/v1/models", key.Secret)))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        }
+
+        using (var anonymous = await Client.SendAsync(GatewayRequests.Get("/v1/models", null)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
+        using var response = await Client.GetAsync("/metrics");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("maas_gateway_requests_total{route=\"api\",status=\"200\"}", text, StringComparison.Ordinal);
+        Assert.Contains("maas_gateway_upstream_duration_seconds_count{route=\"api\"}", text, StringComparison.Ordinal);
+        Assert.Contains("maas_gateway_auth_failures_total{reason=\"missing\"}", text, StringComparison.Ordinal);
+        Assert.Contains("maas_gateway_rate_limited_total{scope=\"key\"}", text, StringComparison.Ordinal);
+        Assert.Contains("maas_gateway_requests_total{route=\"api\",status=\"429\"}", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_path_gets_404_in_openai_shape_with_a_request_id()
+    {
+        using var response = await Client.GetAsync("/nowhere");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var error = await GatewayRequests.ReadErrorAsync(response);
+        Assert.Equal("unknown_url", error.Code);
+        Assert.True(response.Headers.Contains("x-request-id"));
+    }
+
+    [Fact]
+    public async Task Posted_body_reaches_upstream_intact()
+    {
+        var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database);
+        const string json = "{\"model\":\"m\",\"messages\":[]}";
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent(json, new MediaTypeHeaderValue("application/json")),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key.Secret);
+
+        using var response = await Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var echoed = await GatewayRequests.ReadEchoAsync(response);
+        Assert.Equal("POST", echoed.Method);
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(json), echoed.BodyLength);
+    }
+
+    [Theory]
+    [InlineData("portal", "/portal/invoices")]
+    [InlineData("plant", "/plant/jobs/1")]
+    public async Task Portal_and_plant_routes_reach_their_own_clusters_with_a_key(string cluster, string path)
+    {
+        await using var gateway = await fixture.StartGatewayAsync(new Dictionary<string, string?>
+        {
+            [$"ReverseProxy:Clusters:{cluster}:Destinations:{cluster}-1:Address"] = fixture.Upstream.BaseAddress.ToString(),
+        });
+        var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database);
+
+        using var anonymous = await gateway.Client.SendAsync(GatewayRequests.Get(path, null));
+        using var response = await gateway.Client.SendAsync(GatewayRequests.Get(path, key.Secret));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var echoed = await GatewayRequests.ReadEchoAsync(response);
+        Assert.Equal(path, echoed.Path);
+        Assert.Equal(key.TenantId, echoed.Headers[GatewayHeaders.TenantId]);
+    }
+}
