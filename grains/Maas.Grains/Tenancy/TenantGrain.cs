@@ -4,14 +4,16 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
 
 namespace Maas.Grains.Tenancy;
 
 /// <summary>
 /// Enforces one tenant's policy: allowed models and concurrent requests. The policy is read from the
 /// tenants table on activation and refreshed on a timer; slots are leases keyed by request id that
-/// expire after <see cref="TenantGrainOptions.LeaseDuration"/>.
+/// expire after <see cref="TenantGrainOptions.LeaseDuration"/>. Prefer-local placement keeps it on the api silo that calls it.
 /// </summary>
+[PreferLocalPlacement]
 public sealed partial class TenantGrain(
     IServiceScopeFactory scopes,
     IOptions<TenantGrainOptions> options,
