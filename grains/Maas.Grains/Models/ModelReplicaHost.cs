@@ -20,6 +20,7 @@ public sealed partial class ModelReplicaHost(
 {
     private readonly ConcurrentDictionary<string, Task<ITextGenerator>> _loads = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
 
     public IReadOnlyList<string> ModelIds => [.. catalog.Value.Models.Select(m => m.Id)];
 
@@ -37,10 +38,9 @@ public sealed partial class ModelReplicaHost(
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _stopping.Cancel();
-        return Task.CompletedTask;
+        await _stopping.CancelAsync();
     }
 
     public ModelLoadState GetState(string model) => GetState(model, out _);
@@ -81,7 +81,13 @@ public sealed partial class ModelReplicaHost(
 
     public async ValueTask DisposeAsync()
     {
-        _stopping.Cancel();
+        // The container disposes this once as a singleton and once as the hosted service it also is.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync();
         foreach (var load in _loads.Values)
         {
             if (load.IsCompletedSuccessfully)
