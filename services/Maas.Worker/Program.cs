@@ -1,4 +1,4 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/health/live", () => Results.Ok());
-app.Run();
+using Maas.Worker;
+
+var app = WorkerApplication.Build(args);
+await app.RunAsync();

@@ -1,0 +1,29 @@
+namespace Maas.Grains.Abstractions.Models;
+
+/// <summary>One sequence to generate: the caller has already tokenized the prompt.</summary>
+[GenerateSerializer, Immutable, Alias("Maas.GenerateCommand")]
+public sealed record GenerateCommand
+{
+    [Id(0)]
+    public required string RequestId { get; init; }
+
+    [Id(1)]
+    public required string TenantId { get; init; }
+
+    /// <summary>Prompt token ids; one contiguous array, never changed after construction.</summary>
+    [Id(2)]
+    public required int[] PromptTokens { get; init; }
+
+    [Id(3)]
+    public required int MaxTokens { get; init; }
+
+    [Id(4)]
+    public SamplingOptions Sampling { get; init; } = new();
+
+    [Id(5)]
+    public string[] Stop { get; init; } = [];
+
+    /// <summary>OpenAI's ignore_eos: keep generating past end-of-sequence tokens.</summary>
+    [Id(6)]
+    public bool IgnoreEos { get; init; }
+}

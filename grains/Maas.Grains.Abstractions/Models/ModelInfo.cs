@@ -1,0 +1,10 @@
+namespace Maas.Grains.Abstractions.Models;
+
+/// <summary>What a caller needs to know about a loaded model.</summary>
+[GenerateSerializer, Immutable, Alias("Maas.ModelInfo")]
+public sealed record ModelInfo(
+    [property: Id(0)] string Architecture,
+    [property: Id(1)] int VocabSize,
+    [property: Id(2)] int ContextLength,
+    [property: Id(3)] int[] EosTokenIds,
+    [property: Id(4)] long ParameterCount);

@@ -1,0 +1,69 @@
+using Maas.Grains.Abstractions.Models;
+using Maas.Grains.Abstractions.Placement;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+using Orleans.Runtime.Placement;
+
+namespace Maas.Grains.Placement;
+
+/// <summary>
+/// Picks a worker silo (silo metadata <see cref="SiloRoles.MetadataKey"/> = "worker"). Among workers, silos
+/// that list the grain's model in <see cref="SiloRoles.ModelsMetadataKey"/> are preferred because they
+/// already hold (or load) its weights; the replica number spreads replicas of one model over those silos.
+/// </summary>
+public sealed partial class WorkerPlacementDirector(ISiloMetadataCache metadata, ILogger<WorkerPlacementDirector> logger) : IPlacementDirector
+{
+    // Metadata of a silo that just joined reaches the cache shortly after membership does.
+    private static readonly TimeSpan MetadataWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
+    public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    {
+        var key = target.GrainIdentity.Key.ToString() ?? "";
+        string? model = null;
+        var replica = 0;
+        if (key.Contains('/'))
+        {
+            try
+            {
+                (model, replica) = ReplicaKey.Parse(key);
+            }
+            catch (FormatException)
+            {
+                model = null;
+            }
+        }
+
+        var deadline = DateTime.UtcNow + MetadataWait;
+        while (true)
+        {
+            var workers = context.GetCompatibleSilos(target).Where(IsWorker).OrderBy(s => s.ToString(), StringComparer.Ordinal).ToArray();
+            if (workers.Length > 0)
+            {
+                var holding = model is null ? [] : workers.Where(s => Serves(s, model)).ToArray();
+                var candidates = holding.Length > 0 ? holding : workers;
+                var chosen = candidates[replica % candidates.Length];
+                LogPlaced(logger, target.GrainIdentity, chosen, holding.Length > 0);
+                return chosen;
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new OrleansException($"No silo with role '{SiloRoles.Worker}' is available to host {target.GrainIdentity}.");
+            }
+
+            await Task.Delay(PollInterval);
+        }
+    }
+
+    private bool IsWorker(SiloAddress silo) =>
+        metadata.GetSiloMetadata(silo).Metadata.TryGetValue(SiloRoles.MetadataKey, out var role) && role == SiloRoles.Worker;
+
+    private bool Serves(SiloAddress silo, string model) =>
+        metadata.GetSiloMetadata(silo).Metadata.TryGetValue(SiloRoles.ModelsMetadataKey, out var models)
+        && models.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Contains(model, StringComparer.Ordinal);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Placing {Grain} on worker silo {Silo} (holds model: {HoldsModel})")]
+    private static partial void LogPlaced(ILogger logger, GrainId grain, SiloAddress silo, bool holdsModel);
+}

@@ -1,0 +1,42 @@
+using Maas.Engine.Tokenization;
+using Maas.Grains.Abstractions.Models;
+
+namespace Maas.Api.Completions;
+
+/// <summary>A request that passed validation: everything needed to tokenize and generate.</summary>
+public sealed record ValidatedGeneration
+{
+    public required GenerationKind Kind { get; init; }
+
+    public required string Model { get; init; }
+
+    /// <summary>Chat only.</summary>
+    public IReadOnlyList<ChatMessage> Messages { get; init; } = [];
+
+    /// <summary>Completions only.</summary>
+    public string Prompt { get; init; } = "";
+
+    /// <summary>Null means "the rest of the context" (capped).</summary>
+    public int? MaxTokens { get; init; }
+
+    /// <summary>The field name max_tokens came from, for error messages.</summary>
+    public string MaxTokensParam { get; init; } = "max_tokens";
+
+    public required SamplingOptions Sampling { get; init; }
+
+    public string[] Stop { get; init; } = [];
+
+    public bool Stream { get; init; }
+
+    public bool IncludeUsage { get; init; }
+
+    public bool IgnoreEos { get; init; }
+
+    /// <summary>Field that holds the prompt: "messages" or "prompt".</summary>
+    public string PromptParam => Kind == GenerationKind.Chat ? "messages" : "prompt";
+
+    /// <summary>UTF-8 bytes of the prompt text: an upper bound on its byte-level BPE tokens before templating.</summary>
+    public int PromptBytes => Kind == GenerationKind.Chat
+        ? Messages.Sum(m => System.Text.Encoding.UTF8.GetByteCount(m.Content))
+        : System.Text.Encoding.UTF8.GetByteCount(Prompt);
+}

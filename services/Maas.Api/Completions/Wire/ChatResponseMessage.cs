@@ -1,0 +1,3 @@
+namespace Maas.Api.Completions.Wire;
+
+public sealed record ChatResponseMessage(string Role, string Content);

@@ -1,0 +1,3 @@
+namespace Maas.Api.Completions.Wire;
+
+public sealed record ChatTopLogprob(string Token, float Logprob, IReadOnlyList<int> Bytes);

@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text.Json;
+using Maas.Api.Json;
+
+namespace Maas.Api.Errors;
+
+/// <summary>An error a client caused, with its HTTP status, in the OpenAI shape (ARCHITECTURE §7).</summary>
+public sealed record ApiError(int Status, OpenAiError Error, int? RetryAfterSeconds = null)
+{
+    public const string InvalidRequest = "invalid_request_error";
+
+    public static ApiError InvalidJson(string detail) =>
+        new(StatusCodes.Status400BadRequest, new OpenAiError($"We could not parse the JSON body of your request: {detail}", InvalidRequest, null, "invalid_json"));
+
+    public static ApiError InvalidValue(string param, string message, string code = "invalid_value") =>
+        new(StatusCodes.Status400BadRequest, new OpenAiError(message, InvalidRequest, param, code));
+
+    public static ApiError Missing(string param) =>
+        new(StatusCodes.Status400BadRequest, new OpenAiError($"Missing required parameter: '{param}'.", InvalidRequest, param, "missing_required_parameter"));
+
+    public static ApiError ContextLengthExceeded(string param, string message) =>
+        new(StatusCodes.Status400BadRequest, new OpenAiError(message, InvalidRequest, param, "context_length_exceeded"));
+
+    public static ApiError InvalidGatewaySignature() =>
+        new(StatusCodes.Status401Unauthorized, new OpenAiError("The request was not authenticated by the gateway.", InvalidRequest, null, "invalid_gateway_signature"));
+
+    public static ApiError Forbidden(string message, string code, string? param = null) =>
+        new(StatusCodes.Status403Forbidden, new OpenAiError(message, InvalidRequest, param, code));
+
+    public static ApiError ModelNotFound(string model) =>
+        new(StatusCodes.Status404NotFound, new OpenAiError($"The model '{model}' does not exist or you do not have access to it.", InvalidRequest, "model", "model_not_found"));
+
+    public static ApiError TooManyRequests(string message, string code, int retryAfterSeconds) =>
+        new(StatusCodes.Status429TooManyRequests, new OpenAiError(message, "rate_limit_error", null, code), retryAfterSeconds);
+
+    public static ApiError Unavailable(string message) =>
+        new(StatusCodes.Status503ServiceUnavailable, new OpenAiError(message, "server_error", null, "no_capacity"), 1);
+
+    public static ApiError Internal(string message) =>
+        new(StatusCodes.Status500InternalServerError, new OpenAiError(message, "server_error", null, "internal_error"));
+
+    public async Task WriteAsync(HttpContext context)
+    {
+        context.Response.StatusCode = Status;
+        if (RetryAfterSeconds is { } retryAfter)
+        {
+            context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        }
+
+        context.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(context.Response.Body, new OpenAiErrorResponse(Error), ApiJson.Options, context.RequestAborted);
+    }
+
+    /// <summary>The same error as the "data:" of a server-sent event, for failures after a stream has started.</summary>
+    public string ToJson() => JsonSerializer.Serialize(new OpenAiErrorResponse(Error), ApiJson.Options);
+}

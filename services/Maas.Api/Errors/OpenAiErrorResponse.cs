@@ -1,0 +1,3 @@
+namespace Maas.Api.Errors;
+
+public sealed record OpenAiErrorResponse(OpenAiError Error);

@@ -1,0 +1,36 @@
+using Maas.Api.Errors;
+using Maas.Api.Gateway;
+using Maas.Api.Json;
+using Maas.Grains.Abstractions.Tenancy;
+
+namespace Maas.Api.Models;
+
+/// <summary>GET /v1/models and GET /v1/models/{id}: only the models the calling tenant may use.</summary>
+public static class ModelsEndpoints
+{
+    public static RouteGroupBuilder MapModelsEndpoints(this RouteGroupBuilder v1)
+    {
+        v1.MapGet("/models", ListAsync);
+        v1.MapGet("/models/{**id}", GetAsync);
+        return v1;
+    }
+
+    private static async Task ListAsync(HttpContext context, ServedModelCatalog catalog, IGrainFactory grains)
+    {
+        var policy = await grains.GetGrain<ITenantGrain>(context.GetGatewayIdentity().TenantId).GetPolicyAsync();
+        var cards = catalog.All.Where(m => policy.Allows(m.Id)).Select(ModelCard.From).ToArray();
+        await context.Response.WriteAsJsonAsync(new ModelList(cards), ApiJson.Options, context.RequestAborted);
+    }
+
+    private static async Task GetAsync(HttpContext context, string id, ServedModelCatalog catalog, IGrainFactory grains)
+    {
+        var policy = await grains.GetGrain<ITenantGrain>(context.GetGatewayIdentity().TenantId).GetPolicyAsync();
+        if (catalog.Find(id) is not { } model || !policy.Allows(model.Id))
+        {
+            await ApiError.ModelNotFound(id).WriteAsync(context);
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(ModelCard.From(model), ApiJson.Options, context.RequestAborted);
+    }
+}

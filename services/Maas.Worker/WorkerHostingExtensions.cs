@@ -1,0 +1,40 @@
+using Maas.Infrastructure.Persistence;
+using Maas.Worker.Health;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.EntityFrameworkCore;
+using Prometheus;
+
+namespace Maas.Worker;
+
+/// <summary>
+/// Minimal hosting for the worker (PostgreSQL context, health, metrics). Kept in one place so it can be
+/// replaced by the shared service defaults of Maas.Infrastructure.
+/// </summary>
+public static class WorkerHostingExtensions
+{
+    private const string ReadyTag = "ready";
+
+    public static WebApplicationBuilder AddWorkerHosting(this WebApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("Postgres");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException("ConnectionStrings:Postgres is required.");
+        }
+
+        builder.Services.AddDbContext<MaasDbContext>(o => o.UseNpgsql(connectionString));
+        builder.Services.AddHealthChecks()
+            .AddCheck<PostgresHealthCheck>("postgres", tags: [ReadyTag])
+            .AddCheck<ModelsLoadedHealthCheck>("models", tags: [ReadyTag]);
+        return builder;
+    }
+
+    public static WebApplication MapWorkerDefaultEndpoints(this WebApplication app)
+    {
+        app.UseHttpMetrics();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) });
+        app.MapMetrics("/metrics");
+        return app;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+using Maas.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Maas.Api.Tests.Support;
+
+/// <summary>
+/// The real api (Kestrel on a free loopback port, its own Orleans silo as localhost-clustering primary,
+/// a fresh seeded PostgreSQL database) started in-process with test configuration.
+/// </summary>
+public sealed class ApiHost : IAsyncDisposable
+{
+    public const string SigningSecret = "test-signing-secret-0123456789";
+
+    private readonly WebApplication _app;
+
+    private ApiHost(WebApplication app, PostgresTestDatabase database, int siloPort, string clusterId, Uri address)
+    {
+        _app = app;
+        Database = database;
+        SiloPort = siloPort;
+        ClusterId = clusterId;
+        Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(120) };
+    }
+
+    public PostgresTestDatabase Database { get; }
+
+    /// <summary>The api silo's silo-to-silo port: the primary endpoint other silos join.</summary>
+    public int SiloPort { get; }
+
+    public string ClusterId { get; }
+
+    public HttpClient Http { get; }
+
+    public SignedRequests Requests { get; } = new(SigningSecret);
+
+    public IGrainFactory Grains => _app.Services.GetRequiredService<IGrainFactory>();
+
+    public static async Task<ApiHost> StartAsync(IReadOnlyList<(string Id, string Path)> models)
+    {
+        var database = await PostgresTestDatabase.CreateAsync();
+        await TestTenants.SeedAsync(database);
+        var siloPort = FreePort.Next();
+        var clusterId = "api-tests-" + Guid.NewGuid().ToString("N")[..8];
+        var settings = new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["ConnectionStrings:Postgres"] = database.ConnectionString,
+            ["Maas:Gateway:SigningSecret"] = SigningSecret,
+            ["Maas:Orleans:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
+            ["Maas:Orleans:GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            ["Maas:Orleans:PrimarySiloEndpoint"] = $"127.0.0.1:{siloPort}",
+            ["Maas:Orleans:ClusterId"] = clusterId,
+        };
+        for (var i = 0; i < models.Count; i++)
+        {
+            settings[$"Maas:Models:{i}:Id"] = models[i].Id;
+            settings[$"Maas:Models:{i}:Path"] = models[i].Path;
+        }
+
+        var app = ApiApplication.Build([], builder => builder.Configuration.AddInMemoryCollection(settings));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new ApiHost(app, database, siloPort, clusterId, new Uri(address));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}

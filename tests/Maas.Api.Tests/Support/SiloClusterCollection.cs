@@ -1,0 +1,8 @@
+namespace Maas.Api.Tests.Support;
+
+/// <summary>Test classes that share one three-silo cluster.</summary>
+[CollectionDefinition(Name)]
+public sealed class SiloClusterCollection : ICollectionFixture<SiloClusterFixture>
+{
+    public const string Name = "silo-cluster";
+}
