@@ -1,40 +1,18 @@
-using Maas.Infrastructure.Persistence;
+using Maas.Infrastructure.Hosting;
 using Maas.Worker.Health;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.EntityFrameworkCore;
-using Prometheus;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Maas.Worker;
 
-/// <summary>
-/// Minimal hosting for the worker (PostgreSQL context, health, metrics). Kept in one place so it can be
-/// replaced by the shared service defaults of Maas.Infrastructure.
-/// </summary>
+/// <summary>The worker's share of the service defaults, plus "ready" only once its models are loaded.</summary>
 public static class WorkerHostingExtensions
 {
-    private const string ReadyTag = "ready";
-
     public static WebApplicationBuilder AddWorkerHosting(this WebApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString("Postgres");
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidOperationException("ConnectionStrings:Postgres is required.");
-        }
-
-        builder.Services.AddDbContext<MaasDbContext>(o => o.UseNpgsql(connectionString));
-        builder.Services.AddHealthChecks()
-            .AddCheck<PostgresHealthCheck>("postgres", tags: [ReadyTag])
-            .AddCheck<ModelsLoadedHealthCheck>("models", tags: [ReadyTag]);
+        builder.AddMaasServiceDefaults().AddMaasPostgres();
+        builder.Services.AddHealthChecks().AddCheck<ModelsLoadedHealthCheck>("models", HealthStatus.Unhealthy, [MaasHealthTags.Ready]);
         return builder;
     }
 
-    public static WebApplication MapWorkerDefaultEndpoints(this WebApplication app)
-    {
-        app.UseHttpMetrics();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) });
-        app.MapMetrics("/metrics");
-        return app;
-    }
+    public static WebApplication MapWorkerDefaultEndpoints(this WebApplication app) => app.MapMaasDefaultEndpoints();
 }

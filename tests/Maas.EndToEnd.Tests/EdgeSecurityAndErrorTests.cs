@@ -1,0 +1,140 @@
+using System.ClientModel;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using OpenAI.Chat;
+
+namespace Maas.EndToEnd.Tests;
+
+/// <summary>Errors in the OpenAI shape and tenant isolation, through the gateway as clients see them.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class EdgeSecurityAndErrorTests(PlatformFixture platform)
+{
+    private static object Chat(string model, int maxTokens = 4) => new { model, max_tokens = maxTokens, messages = new[] { new { role = "user", content = "hi" } } };
+
+    [Fact]
+    public async Task BadJsonIs400()
+    {
+        using var http = OpenAiClients.Http(platform, platform.Main);
+        using var response = await http.PostAsync("/v1/chat/completions", new StringContent("{\"model\": ", Encoding.UTF8, "application/json"));
+        await OpenAiErrorShape.AssertAsync(response, HttpStatusCode.BadRequest, "invalid_json");
+    }
+
+    [Fact]
+    public async Task OutOfRangeTemperatureIs400ThroughTheOpenAiClient()
+    {
+        var chat = OpenAiClients.For(platform, platform.Main).GetChatClient(PlatformFixture.Model);
+        var error = await Assert.ThrowsAsync<ClientResultException>(() => chat.CompleteChatAsync([new UserChatMessage("hi")], new ChatCompletionOptions { Temperature = 3.5f }));
+        Assert.Equal(400, error.Status);
+        using var response = new HttpResponseMessage((HttpStatusCode)error.Status) { Content = new StringContent(error.GetRawResponse()!.Content.ToString()) };
+        var shape = await OpenAiErrorShape.AssertAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal("temperature", shape.GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task UnknownKeyIs401ThroughTheOpenAiClient()
+    {
+        var client = OpenAiClients.For(platform, new TestTenant("nobody", "sk-maas-not-a-real-key-000000000000000000", Guid.Empty));
+        var error = await Assert.ThrowsAsync<ClientResultException>(() => client.GetChatClient(PlatformFixture.Model).CompleteChatAsync([new UserChatMessage("hi")]));
+        Assert.Equal(401, error.Status);
+    }
+
+    [Fact]
+    public async Task UnknownModelIs404()
+    {
+        using var http = OpenAiClients.Http(platform, platform.Main);
+        using var response = await http.PostAsJsonAsync("/v1/chat/completions", Chat("no-such-model"));
+        await OpenAiErrorShape.AssertAsync(response, HttpStatusCode.NotFound, "model_not_found");
+    }
+
+    [Fact]
+    public async Task BodyOverTheLimitIs413()
+    {
+        using var http = OpenAiClients.Http(platform, platform.Main);
+        var huge = new string('x', PlatformFixture.GatewayBodyLimit + 1024);
+        using var response = await http.PostAsJsonAsync("/v1/chat/completions", new { model = PlatformFixture.Model, messages = new[] { new { role = "user", content = huge } } });
+        await OpenAiErrorShape.AssertAsync(response, HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task RequestsOverTheTenantsRateAre429WithRetryAfter()
+    {
+        using var http = OpenAiClients.Http(platform, platform.Limited);
+        for (var i = 0; i < PlatformFixture.RateLimitedRpm; i++)
+        {
+            using var ok = await http.GetAsync("/v1/models");
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        using var limited = await http.GetAsync("/v1/models");
+        await OpenAiErrorShape.AssertAsync(limited, HttpStatusCode.TooManyRequests);
+        Assert.NotNull(limited.Headers.RetryAfter);
+        Assert.Equal("0", limited.Headers.GetValues("x-ratelimit-remaining-requests").Single());
+        Assert.True(limited.Headers.Contains("x-ratelimit-limit-requests"));
+        Assert.True(limited.Headers.Contains("x-ratelimit-reset-requests"));
+    }
+
+    [Fact]
+    public async Task ModelNotAllowedForTheTenantIs403()
+    {
+        using var http = OpenAiClients.Http(platform, platform.Restricted);
+        using var response = await http.PostAsJsonAsync("/v1/chat/completions", Chat(PlatformFixture.Model));
+        await OpenAiErrorShape.AssertAsync(response, HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task ClientSentTenantHeaderIsIgnored()
+    {
+        // The restricted tenant claims to be the main tenant: still refused as itself.
+        using (var http = OpenAiClients.Http(platform, platform.Restricted))
+        {
+            http.DefaultRequestHeaders.Add("X-Maas-Tenant", platform.Main.Id);
+            using var response = await http.PostAsJsonAsync("/v1/chat/completions", Chat(PlatformFixture.Model));
+            await OpenAiErrorShape.AssertAsync(response, HttpStatusCode.Forbidden);
+        }
+
+        // The main tenant claims to be the restricted one: still served as itself.
+        using (var http = OpenAiClients.Http(platform, platform.Main))
+        {
+            http.DefaultRequestHeaders.Add("X-Maas-Tenant", platform.Restricted.Id);
+            using var response = await http.PostAsJsonAsync("/v1/chat/completions", Chat(PlatformFixture.Model));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task RequestStraightToTheApiWithoutTheGatewaySignatureIsRefused()
+    {
+        using var http = new HttpClient { BaseAddress = platform.Api.Address };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = JsonContent.Create(Chat(PlatformFixture.Model)) };
+        request.Headers.Add("X-Maas-Tenant", platform.Main.Id);
+        request.Headers.Add("X-Maas-Key", platform.Main.KeyId.ToString("D"));
+        request.Headers.Add("X-Maas-Timestamp", DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.Add("X-Maas-Signature", new string('0', 64));
+        using var response = await http.SendAsync(request);
+        await OpenAiErrorShape.AssertAsync(response, HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task RevokedKeyStopsWorkingWithinOneSecond()
+    {
+        var tenant = await platform.CreateTenantAsync("e2e-revoke-" + Guid.NewGuid().ToString("N")[..8], [], 1000);
+        using var http = OpenAiClients.Http(platform, tenant);
+        using (var before = await http.GetAsync("/v1/models"))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        await platform.RevokeAsync(tenant);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(1);
+        HttpStatusCode status;
+        do
+        {
+            using var response = await http.GetAsync("/v1/models");
+            status = response.StatusCode;
+        }
+        while (status != HttpStatusCode.Unauthorized && DateTime.UtcNow < deadline);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Globalization;
+using Maas.Engine;
+using Maas.Engine.Checkpoints;
+using Maas.Infrastructure.Tenancy;
+using Maas.Testing;
+using StackExchange.Redis;
+
+namespace Maas.EndToEnd.Tests;
+
+/// <summary>
+/// The whole platform as `make run` starts it, but on free loopback ports and a fresh database: a
+/// real worker silo serving a tiny random DeepSeek-V2-shaped checkpoint, a real api silo, and the YARP
+/// gateway in front, each its own process; PostgreSQL and Redis are the real ones of `make test`.
+/// </summary>
+public sealed class PlatformFixture : IAsyncLifetime
+{
+    public const string Model = "e2e-model";
+    public const string SigningSecret = "e2e-signing-secret-0123456789abcdef";
+    public const int GatewayBodyLimit = 64 * 1024;
+    public const int RateLimitedRpm = 3;
+
+    private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
+    private readonly List<ServiceProcess> _processes = [];
+
+    public PostgresTestDatabase Database { get; private set; } = null!;
+
+    public string CheckpointFolder { get; } = Path.Combine(Path.GetTempPath(), "maas-e2e-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public ServiceProcess Api { get; private set; } = null!;
+
+    public ServiceProcess Worker { get; private set; } = null!;
+
+    public ServiceProcess Gateway { get; private set; } = null!;
+
+    /// <summary>May call every model; the key the OpenAI client uses.</summary>
+    public TestTenant Main { get; private set; } = null!;
+
+    /// <summary>May call no served model (its only allowed model does not exist).</summary>
+    public TestTenant Restricted { get; private set; } = null!;
+
+    /// <summary>Three requests a minute.</summary>
+    public TestTenant Limited { get; private set; } = null!;
+
+    public Uri GatewayV1 => new(Gateway.Address, "/v1");
+
+    public async Task InitializeAsync()
+    {
+        RandomCheckpointWriter.Write(CheckpointFolder, CheckpointShape.Tiny, layers: 2, WeightPrecision.Bf16,
+            Path.Combine(TestEnvironment.RepositoryRoot, "infra", "models", "deepseek-v3-tokenizer"), seed: 11);
+        Database = await PostgresTestDatabase.CreateAsync();
+        Main = await CreateTenantAsync("e2e-main-" + _suffix, [], 1000);
+        Restricted = await CreateTenantAsync("e2e-restricted-" + _suffix, ["no-such-model"], 1000);
+        Limited = await CreateTenantAsync("e2e-limited-" + _suffix, [], RateLimitedRpm);
+
+        var clusterId = "e2e-" + _suffix;
+        var apiSilo = FreePort.Next();
+        var ready = TimeSpan.FromMinutes(3);
+        Dictionary<string, string> Silo(int siloPort) => new()
+        {
+            ["ConnectionStrings:Postgres"] = Database.ConnectionString,
+            ["Maas:Orleans:ClusterId"] = clusterId,
+            ["Maas:Orleans:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
+            ["Maas:Orleans:GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            ["Maas:Orleans:PrimarySiloEndpoint"] = $"127.0.0.1:{apiSilo}",
+            ["Maas:Models:0:Id"] = Model,
+            ["Maas:Models:0:Path"] = CheckpointFolder,
+        };
+
+        var api = Silo(apiSilo);
+        api["Maas:Gateway:SigningSecret"] = SigningSecret;
+        Api = await StartAsync("services", "Maas.Api", api, ready);
+        Worker = await StartAsync("services", "Maas.Worker", Silo(FreePort.Next()), ready);
+        Gateway = await StartAsync("gateway", "Maas.Gateway", new Dictionary<string, string>
+        {
+            ["ConnectionStrings:Postgres"] = Database.ConnectionString,
+            ["ConnectionStrings:Redis"] = TestEnvironment.RedisConfiguration,
+            ["Maas:Gateway:SigningSecret"] = SigningSecret,
+            ["Maas:Gateway:MaxRequestBodyBytes"] = GatewayBodyLimit.ToString(CultureInfo.InvariantCulture),
+            ["ReverseProxy:Clusters:api:Destinations:api-1:Address"] = Api.Address.ToString(),
+        }, ready);
+    }
+
+    public async Task<TestTenant> CreateTenantAsync(string id, IReadOnlyList<string> allowedModels, int requestsPerMinute)
+    {
+        await using var db = Database.CreateContext();
+        await new TenantRegistry(db).CreateAsync(id, id, allowedModels, maxConcurrentRequests: 32, requestsPerMinute, CancellationToken.None);
+        var key = await new ApiKeyRegistry(db).CreateAsync(id, "e2e", requestsPerMinute: null, CancellationToken.None);
+        return new TestTenant(id, key.Secret, key.Key.Id);
+    }
+
+    /// <summary>Revokes a key the way `maas key revoke` does: in PostgreSQL, then a notice on Redis.</summary>
+    public async Task RevokeAsync(TestTenant tenant)
+    {
+        await using var db = Database.CreateContext();
+        await new ApiKeyRegistry(db).RevokeAsync(tenant.KeyId.ToString("D"), CancellationToken.None);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RedisConfiguration);
+        await ApiKeyRevocation.PublishAsync(redis, tenant.KeyId, CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var process in Enumerable.Reverse(_processes))
+        {
+            await process.DisposeAsync();
+        }
+
+        if (Database is not null)
+        {
+            await Database.DisposeAsync();
+        }
+
+        if (Directory.Exists(CheckpointFolder))
+        {
+            Directory.Delete(CheckpointFolder, recursive: true);
+        }
+    }
+
+    private async Task<ServiceProcess> StartAsync(string folder, string project, Dictionary<string, string> settings, TimeSpan ready)
+    {
+        var process = await ServiceProcess.StartAsync(folder, project, settings, ready);
+        _processes.Add(process);
+        return process;
+    }
+}
