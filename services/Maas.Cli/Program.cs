@@ -17,7 +17,12 @@ public sealed partial class Program
         root.Subcommands.Add(DbCommands.Create());
         root.Subcommands.Add(TenantCommands.Create());
         root.Subcommands.Add(KeyCommands.Create());
-        root.Subcommands.Add(ModelCommands.Create());
+
+        // `model add|list` (registry); engine tools such as `model init-random` join this group:
+        // model.Subcommands.Add(...);
+        var model = ModelCommands.Create();
+        root.Subcommands.Add(model);
+
         root.Subcommands.Add(DevCommands.Create());
         return root;
     }
