@@ -11,8 +11,8 @@ public sealed partial class Program
     {
         var root = new RootCommand("maas: operate a Maas deployment (database, tenants, keys, models)")
         {
-            CliConnections.PostgresOption,
-            CliConnections.RedisOption,
+            CliConnections.CreatePostgresOption(),
+            CliConnections.CreateRedisOption(),
         };
         root.Subcommands.Add(DbCommands.Create());
         root.Subcommands.Add(TenantCommands.Create());
