@@ -127,6 +127,7 @@ wait_for() { # name port path
     fi
     sleep 1
     waited=$((waited + 1))
+    [ $((waited % 30)) -eq 0 ] && log "still waiting for $name$path (${waited}s; log: $logf)"
   done
   log "$name ready ($path, ${waited}s)"
 }
