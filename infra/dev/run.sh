@@ -127,6 +127,7 @@ wait_for() { # name port path
     fi
     sleep 1
     waited=$((waited + 1))
+    if [ $((waited % 30)) -eq 0 ]; then log "still waiting for $name$path (${waited}s; log: $logf)"; fi
   done
   log "$name ready ($path, ${waited}s)"
 }

@@ -11,13 +11,18 @@ public sealed partial class Program
     {
         var root = new RootCommand("maas: operate a Maas deployment (database, tenants, keys, models)")
         {
-            CliConnections.PostgresOption,
-            CliConnections.RedisOption,
+            CliConnections.CreatePostgresOption(),
+            CliConnections.CreateRedisOption(),
         };
         root.Subcommands.Add(DbCommands.Create());
         root.Subcommands.Add(TenantCommands.Create());
         root.Subcommands.Add(KeyCommands.Create());
-        root.Subcommands.Add(ModelCommands.Create());
+
+        // `model add|list` (registry); engine tools such as `model init-random` join this group:
+        // model.Subcommands.Add(...);
+        var model = ModelCommands.Create();
+        root.Subcommands.Add(model);
+
         root.Subcommands.Add(DevCommands.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(BenchCommands.Create());

@@ -12,23 +12,33 @@ public static class CliConnections
     public const string DefaultPostgres = "Host=127.0.0.1;Port=55432;Username=maas;Password=maas;Database=maas";
     public const string DefaultRedis = "127.0.0.1:56379";
 
-    public static Option<string?> PostgresOption { get; } = new("--postgres")
+    public const string PostgresOptionName = "--postgres";
+    public const string RedisOptionName = "--redis";
+
+    /// <summary>New instances per command tree: a symbol records its parents, so sharing one across trees would not be thread-safe.</summary>
+    public static Option<string?> CreatePostgresOption() => new(PostgresOptionName)
     {
         Description = "PostgreSQL connection string (default: $MAAS_POSTGRES, $ConnectionStrings__Postgres, or the local dev database)",
         Recursive = true,
     };
 
-    public static Option<string?> RedisOption { get; } = new("--redis")
+    public static Option<string?> CreateRedisOption() => new(RedisOptionName)
     {
         Description = "Redis configuration, e.g. 127.0.0.1:56379 (default: $MAAS_REDIS, $ConnectionStrings__Redis, or the local dev Redis)",
         Recursive = true,
     };
 
     public static string Postgres(ParseResult parseResult) =>
-        Resolve(parseResult.GetValue(PostgresOption), "MAAS_POSTGRES", "ConnectionStrings__Postgres", DefaultPostgres);
+        Resolve(ValueOf(parseResult, PostgresOptionName), "MAAS_POSTGRES", "ConnectionStrings__Postgres", DefaultPostgres);
 
     public static string Redis(ParseResult parseResult) =>
-        Resolve(parseResult.GetValue(RedisOption), "MAAS_REDIS", "ConnectionStrings__Redis", DefaultRedis);
+        Resolve(ValueOf(parseResult, RedisOptionName), "MAAS_REDIS", "ConnectionStrings__Redis", DefaultRedis);
+
+    private static string? ValueOf(ParseResult parseResult, string name)
+    {
+        var option = parseResult.RootCommandResult.Command.Options.OfType<Option<string?>>().FirstOrDefault(o => o.Name == name);
+        return option is null ? null : parseResult.GetValue(option);
+    }
 
     private static string Resolve(string? option, string primaryVariable, string secondaryVariable, string fallback)
     {
