@@ -123,6 +123,34 @@ public sealed class AuthenticationTests(GatewayFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Without_a_notice_the_cache_ttl_bounds_how_long_a_revoked_key_works()
+    {
+        await using var gateway = await fixture.StartGatewayAsync(new Dictionary<string, string?> { ["Maas:Gateway:ApiKeyCacheTtl"] = "00:00:00.300" });
+        var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database);
+        using (var before = await gateway.Client.SendAsync(GatewayRequests.Get("/v1/models", key.Secret)))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        await using (var db = fixture.Database.CreateContext())
+        {
+            await db.ApiKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, DateTimeOffset.UtcNow));
+        }
+
+        var revoked = Stopwatch.StartNew();
+        HttpStatusCode status;
+        do
+        {
+            using var response = await gateway.Client.SendAsync(GatewayRequests.Get("/v1/models", key.Secret));
+            status = response.StatusCode;
+            await Task.Delay(50);
+        }
+        while (status != HttpStatusCode.Unauthorized && revoked.Elapsed < TimeSpan.FromSeconds(5));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+    }
+
+    [Fact]
     public async Task Postgres_down_gets_503_service_unavailable_not_500()
     {
         var deadPostgres = $"Host=127.0.0.1;Port={GatewayRequests.UnusedPort()};Username=maas;Password=maas;Database=maas;Timeout=2";
