@@ -18,9 +18,8 @@ public sealed partial class Program
         root.Subcommands.Add(TenantCommands.Create());
         root.Subcommands.Add(KeyCommands.Create());
 
-        // `model add|list` (registry); engine tools such as `model init-random` join this group:
-        // model.Subcommands.Add(...);
         var model = ModelCommands.Create();
+        model.Subcommands.Add(ModelInitRandomCommand.Create());
         root.Subcommands.Add(model);
 
         root.Subcommands.Add(DevCommands.Create());

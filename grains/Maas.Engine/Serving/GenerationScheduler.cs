@@ -28,6 +28,7 @@ internal sealed class GenerationScheduler : IDisposable
     private readonly float[] _logits;
     private readonly bool[] _isEos;
     private readonly AutoResetEvent _wake = new(false);
+    private readonly Action<int, int>? _stepObserver;
     private readonly Thread _thread;
     private volatile bool _stopping;
     private int _queued;
@@ -47,6 +48,7 @@ internal sealed class GenerationScheduler : IDisposable
         _batch = new ForwardBatch(_maxSequences, _maxStepTokens);
         _logits = new float[_maxSequences * _vocab];
         _isEos = new bool[_vocab];
+        _stepObserver = options.StepObserver;
         foreach (var eos in description.EosTokenIds)
         {
             if ((uint)eos < (uint)_vocab)
@@ -210,6 +212,7 @@ internal sealed class GenerationScheduler : IDisposable
 
         _model.Forward(_batch, _cache, _logits);
         Steps++;
+        _stepObserver?.Invoke(_stepSequences.Count, _batch.TokenCount);
 
         for (var row = 0; row < _stepSequences.Count; row++)
         {

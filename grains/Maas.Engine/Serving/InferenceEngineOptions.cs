@@ -22,6 +22,12 @@ public sealed record InferenceEngineOptions
     /// <summary>Element type of the latent KV cache; F32 only for exact comparisons.</summary>
     public KvCache.KvCacheElementType KvCache { get; init; } = Maas.Engine.KvCache.KvCacheElementType.Bf16;
 
+    /// <summary>
+    /// Called on the scheduler thread after every forward step with (sequences, tokens) of that step, for
+    /// batch-size metrics. Must be quick and must not block.
+    /// </summary>
+    public Action<int, int>? StepObserver { get; init; }
+
     /// <summary>Caps the model's context length (0 keeps the model's).</summary>
     public int MaxContextLength { get; init; }
 }

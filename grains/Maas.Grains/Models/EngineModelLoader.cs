@@ -16,6 +16,7 @@ public sealed class EngineModelLoader : IModelLoader
             MaxBatchTokens = model.MaxBatchTokens,
             KvCacheTokens = model.KvCacheTokens,
             MaxContextLength = model.MaxContextLength,
+            StepObserver = (sequences, tokens) => ReplicaMetrics.StepRan(model.Id, sequences, tokens),
         };
         return Task.Factory.StartNew<ITextGenerator>(
             () => InferenceEngine.Load(options),

@@ -20,6 +20,14 @@ public sealed class ReplicaMetrics
     private static readonly Counter Sequences = Metrics.CreateCounter(
         "maas_worker_sequences_total", "Sequences finished, by finish reason.", "model", "finish");
 
+    private static readonly Histogram StepSequences = Metrics.CreateHistogram(
+        "maas_worker_step_sequences", "Sequences in each engine step (continuous batch size).",
+        new HistogramConfiguration { LabelNames = ["model"], Buckets = [1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 24, 32, 48, 64] });
+
+    private static readonly Histogram StepTokens = Metrics.CreateHistogram(
+        "maas_worker_step_tokens", "Tokens in each engine step (prefill chunks plus decode tokens).",
+        new HistogramConfiguration { LabelNames = ["model"], Buckets = Histogram.ExponentialBuckets(1, 2, 12) });
+
     private int _observing;
 
     /// <summary>Samples engine occupancy when Prometheus scrapes, so the numbers are current without a timer.</summary>
@@ -40,6 +48,13 @@ public sealed class ReplicaMetrics
                 QueuedSequences.WithLabels(model).Set(generator?.QueuedSequences ?? 0);
             }
         });
+    }
+
+    /// <summary>Records one engine step; called on the engine's scheduler thread.</summary>
+    public static void StepRan(string model, int sequences, int tokens)
+    {
+        StepSequences.WithLabels(model).Observe(sequences);
+        StepTokens.WithLabels(model).Observe(tokens);
     }
 
     public void TokenGenerated(string model) => TokensGenerated.WithLabels(model).Inc();

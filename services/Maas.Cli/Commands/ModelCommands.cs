@@ -9,7 +9,7 @@ public static class ModelCommands
 {
     public static Command Create()
     {
-        return new Command("model", "Served models and checkpoints") { CreateAdd(), CreateList(), ModelInitRandomCommand.Create() };
+        return new Command("model", "Served models and checkpoints") { CreateAdd(), CreateList() };
     }
 
     private static Command CreateAdd()
