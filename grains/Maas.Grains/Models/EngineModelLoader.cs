@@ -16,7 +16,7 @@ public sealed class EngineModelLoader : IModelLoader
             MaxBatchTokens = model.MaxBatchTokens,
             KvCacheTokens = model.KvCacheTokens,
             MaxContextLength = model.MaxContextLength,
-            StepObserver = (sequences, tokens) => ReplicaMetrics.StepRan(model.Id, sequences, tokens),
+            StepObserver = ReplicaMetrics.StepObserver(model.Id),
         };
         return Task.Factory.StartNew<ITextGenerator>(
             () => InferenceEngine.Load(options),

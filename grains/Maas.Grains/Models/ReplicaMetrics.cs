@@ -50,11 +50,16 @@ public sealed class ReplicaMetrics
         });
     }
 
-    /// <summary>Records one engine step; called on the engine's scheduler thread.</summary>
-    public static void StepRan(string model, int sequences, int tokens)
+    /// <summary>An engine step observer for one model; the labelled series are looked up once, not per step.</summary>
+    public static Action<int, int> StepObserver(string model)
     {
-        StepSequences.WithLabels(model).Observe(sequences);
-        StepTokens.WithLabels(model).Observe(tokens);
+        var sequences = StepSequences.WithLabels(model);
+        var tokens = StepTokens.WithLabels(model);
+        return (s, t) =>
+        {
+            sequences.Observe(s);
+            tokens.Observe(t);
+        };
     }
 
     public void TokenGenerated(string model) => TokensGenerated.WithLabels(model).Inc();
