@@ -1,1 +1,10 @@
-BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+using Maas.Benchmarks.Platform;
+
+// `latency` measures a running platform; anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "latency")
+{
+    return await RequestLatency.RunAsync(args[1..]);
+}
+
+BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(RequestLatency).Assembly).Run(args);
+return 0;
