@@ -12,6 +12,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
 
     private readonly ComputeThreadPool _pool;
     private readonly MatMulJob _matMul;
+    private readonly MatMulHeadsJob _matMulHeads;
     private readonly AttentionJob _attention;
     private readonly NativeBuffer<float>?[] _scratch;
 
@@ -20,6 +21,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         _pool = new ComputeThreadPool(threads);
         _scratch = new NativeBuffer<float>?[_pool.ThreadCount];
         _matMul = new MatMulJob(this);
+        _matMulHeads = new MatMulHeadsJob(this);
         _attention = new AttentionJob(this);
     }
 
@@ -57,6 +59,37 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         _pool.Run(_matMul, (w.Rows + perChunk - 1) / perChunk);
     }
 
+    public void MatMulHeads(float* x, int xStride, long xHeadStride, int rows, WeightMatrix[] w, float* y, int yStride, long yHeadStride)
+    {
+        if (rows == 0 || w.Length == 0)
+        {
+            return;
+        }
+
+        int outRows = w[0].Rows;
+        int maxCols = 0;
+        foreach (WeightMatrix m in w)
+        {
+            if (m.Rows != outRows)
+            {
+                throw new ArgumentException("MatMulHeads needs matrices with the same number of rows", nameof(w));
+            }
+
+            maxCols = Math.Max(maxCols, m.Format == WeightFormat.Fp8Block128 ? m.Cols : 0);
+        }
+
+        if (maxCols > 0)
+        {
+            EnsureScratch(maxCols);
+        }
+
+        int chunksPerHead = Math.Max(1, Math.Min((outRows + MinRowsPerChunk - 1) / MinRowsPerChunk, (_pool.ThreadCount * 4 + w.Length - 1) / w.Length));
+        int perChunk = (outRows + chunksPerHead - 1) / chunksPerHead;
+        chunksPerHead = (outRows + perChunk - 1) / perChunk;
+        _matMulHeads.Set(x, xStride, xHeadStride, rows, w, y, yStride, yHeadStride, perChunk, chunksPerHead);
+        _pool.Run(_matMulHeads, chunksPerHead * w.Length);
+    }
+
     public void RmsNorm(float* x, int xStride, int rows, float* weight, int dim, float eps, float* y, int yStride)
     {
         for (int t = 0; t < rows; t++)
@@ -86,12 +119,18 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         }
     }
 
-    public void LatentAttention(in LatentAttentionArgs args)
+    public void LatentAttention(ReadOnlySpan<LatentAttentionArgs> sequences)
     {
-        EnsureScratch(args.StartPosition + args.Rows);
-        _attention.Args = args;
-        _pool.Run(_attention, args.Rows * args.Heads);
-        _attention.Args = default;
+        int longest = 0;
+        foreach (LatentAttentionArgs a in sequences)
+        {
+            longest = Math.Max(longest, a.StartPosition + a.Rows);
+        }
+
+        EnsureScratch(longest);
+        int items = _attention.Set(sequences);
+        _pool.Run(_attention, items);
+        _attention.Clear();
     }
 
     public void Dispose()
@@ -126,68 +165,142 @@ internal sealed unsafe class CpuBackend : IComputeBackend
 
         public override void Execute(int chunk, int thread)
         {
-            WeightMatrix w = _w!;
-            int cols = w.Cols;
             int first = chunk * _perChunk;
-            int last = Math.Min(w.Rows, first + _perChunk);
-            float* results = stackalloc float[4];
-            for (int o = first; o < last; o++)
+            ComputeRows(_x, _xStride, _rows, _w!, _y, _yStride, first, Math.Min(_w!.Rows, first + _perChunk), owner._scratch[thread]);
+        }
+    }
+
+    private sealed class MatMulHeadsJob(CpuBackend owner) : ParallelJob
+    {
+        private float* _x;
+        private int _xStride;
+        private long _xHeadStride;
+        private int _rows;
+        private WeightMatrix[]? _w;
+        private float* _y;
+        private int _yStride;
+        private long _yHeadStride;
+        private int _perChunk;
+        private int _chunksPerHead;
+
+        public void Set(float* x, int xStride, long xHeadStride, int rows, WeightMatrix[] w, float* y, int yStride, long yHeadStride, int perChunk, int chunksPerHead)
+        {
+            _x = x;
+            _xStride = xStride;
+            _xHeadStride = xHeadStride;
+            _rows = rows;
+            _w = w;
+            _y = y;
+            _yStride = yStride;
+            _yHeadStride = yHeadStride;
+            _perChunk = perChunk;
+            _chunksPerHead = chunksPerHead;
+        }
+
+        public override void Execute(int chunk, int thread)
+        {
+            int head = chunk / _chunksPerHead;
+            WeightMatrix w = _w![head];
+            int first = (chunk % _chunksPerHead) * _perChunk;
+            ComputeRows(_x + head * _xHeadStride, _xStride, _rows, w, _y + head * _yHeadStride, _yStride, first, Math.Min(w.Rows, first + _perChunk), owner._scratch[thread]);
+        }
+    }
+
+    /// <summary>Output features [first, last) for every token row: each weight row is read (or dequantized) once.</summary>
+    private static void ComputeRows(float* xBase, int xStride, int tokenRows, WeightMatrix w, float* yBase, int yStride, int first, int last, NativeBuffer<float>? scratch)
+    {
+        int cols = w.Cols;
+        float* results = stackalloc float[4];
+        for (int o = first; o < last; o++)
+        {
+            float* wf = null;
+            ushort* wb = null;
+            switch (w.Format)
             {
-                float* wf = null;
-                ushort* wb = null;
-                switch (w.Format)
+                case WeightFormat.F32:
+                    wf = (float*)w.Data + (long)o * cols;
+                    break;
+                case WeightFormat.Bf16:
+                    wb = (ushort*)w.Data + (long)o * cols;
+                    break;
+                default:
+                    wf = scratch!.Pointer;
+                    SimdKernels.DequantizeFp8Row(
+                        w.Data + (long)o * cols, w.Scales + (o / WeightMatrix.Fp8BlockSize) * w.ScaleCols, cols, wf);
+                    break;
+            }
+
+            int t = 0;
+            for (; t + 4 <= tokenRows; t += 4)
+            {
+                float* x = xBase + (long)t * xStride;
+                if (wb != null)
                 {
-                    case WeightFormat.F32:
-                        wf = (float*)w.Data + (long)o * cols;
-                        break;
-                    case WeightFormat.Bf16:
-                        wb = (ushort*)w.Data + (long)o * cols;
-                        break;
-                    default:
-                        wf = owner._scratch[thread]!.Pointer;
-                        SimdKernels.DequantizeFp8Row(
-                            w.Data + (long)o * cols, w.Scales + (o / WeightMatrix.Fp8BlockSize) * w.ScaleCols, cols, wf);
-                        break;
+                    SimdKernels.Dot4Bf16(wb, x, xStride, cols, results);
+                }
+                else
+                {
+                    SimdKernels.Dot4(wf, x, xStride, cols, results);
                 }
 
-                int t = 0;
-                for (; t + 4 <= _rows; t += 4)
-                {
-                    float* x = _x + (long)t * _xStride;
-                    if (wb != null)
-                    {
-                        SimdKernels.Dot4Bf16(wb, x, _xStride, cols, results);
-                    }
-                    else
-                    {
-                        SimdKernels.Dot4(wf, x, _xStride, cols, results);
-                    }
+                float* y = yBase + (long)t * yStride + o;
+                y[0] = results[0];
+                y[yStride] = results[1];
+                y[2L * yStride] = results[2];
+                y[3L * yStride] = results[3];
+            }
 
-                    float* y = _y + (long)t * _yStride + o;
-                    y[0] = results[0];
-                    y[_yStride] = results[1];
-                    y[2L * _yStride] = results[2];
-                    y[3L * _yStride] = results[3];
-                }
-
-                for (; t < _rows; t++)
-                {
-                    float* x = _x + (long)t * _xStride;
-                    _y[(long)t * _yStride + o] = wb != null ? SimdKernels.DotBf16(x, wb, cols) : SimdKernels.Dot(x, wf, cols);
-                }
+            for (; t < tokenRows; t++)
+            {
+                float* x = xBase + (long)t * xStride;
+                yBase[(long)t * yStride + o] = wb != null ? SimdKernels.DotBf16(x, wb, cols) : SimdKernels.Dot(x, wf, cols);
             }
         }
     }
 
     private sealed class AttentionJob(CpuBackend owner) : ParallelJob
     {
-        public LatentAttentionArgs Args;
+        private LatentAttentionArgs[] _sequences = new LatentAttentionArgs[16];
+        private int[] _firstItem = new int[17];
+        private int _count;
+
+        /// <summary>Copies the step's sequences; returns the number of (sequence, row, head) work items.</summary>
+        public int Set(ReadOnlySpan<LatentAttentionArgs> sequences)
+        {
+            if (_sequences.Length < sequences.Length)
+            {
+                _sequences = new LatentAttentionArgs[sequences.Length];
+                _firstItem = new int[sequences.Length + 1];
+            }
+
+            sequences.CopyTo(_sequences);
+            _count = sequences.Length;
+            _firstItem[0] = 0;
+            for (int i = 0; i < _count; i++)
+            {
+                _firstItem[i + 1] = _firstItem[i] + _sequences[i].Rows * _sequences[i].Heads;
+            }
+
+            return _firstItem[_count];
+        }
+
+        public void Clear()
+        {
+            Array.Clear(_sequences, 0, _count);
+            _count = 0;
+        }
 
         public override void Execute(int chunk, int thread)
         {
-            int row = chunk / Args.Heads;
-            int head = chunk % Args.Heads;
-            LatentAttentionKernel.AttendOne(Args, row, head, owner._scratch[thread]!.Pointer, simd: true);
+            int s = 0;
+            while (_firstItem[s + 1] <= chunk)
+            {
+                s++;
+            }
+
+            ref LatentAttentionArgs args = ref _sequences[s];
+            int item = chunk - _firstItem[s];
+            LatentAttentionKernel.AttendOne(args, item / args.Heads, item % args.Heads, owner._scratch[thread]!.Pointer, simd: true);
         }
     }
 }

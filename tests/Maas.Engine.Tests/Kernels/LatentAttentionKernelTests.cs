@@ -62,9 +62,19 @@ public sealed unsafe class LatentAttentionKernelTests
                 Scale = 0.3f,
                 Output = pe,
             };
-            scalar.LatentAttention(args);
-            args.Output = pa;
-            cpu.LatentAttention(args);
+            scalar.LatentAttention([args]);
+            var second = args;
+            second.Output = pa;
+            // The same sequence twice in one dispatch (as two batch entries would be) must give the same rows.
+            var third = args;
+            float[] again = new float[qLat.Length];
+            fixed (float* pg = again)
+            {
+                third.Output = pg;
+                cpu.LatentAttention([second, third]);
+            }
+
+            Assert.Equal(actual, again);
         }
 
         Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-5);
