@@ -49,9 +49,9 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             return;
         }
 
-        if (w.Format == WeightFormat.Fp8Block128)
+        if (UsesScratch(w.Format, rows))
         {
-            EnsureScratch(w.Cols);
+            EnsureScratch(RowBlock * w.Cols);
         }
 
         int perChunk = Math.Max(MinRowsPerChunk, (w.Rows + _pool.ThreadCount * 4 - 1) / (_pool.ThreadCount * 4));
@@ -75,12 +75,12 @@ internal sealed unsafe class CpuBackend : IComputeBackend
                 throw new ArgumentException("MatMulHeads needs matrices with the same number of rows", nameof(w));
             }
 
-            maxCols = Math.Max(maxCols, m.Format == WeightFormat.Fp8Block128 ? m.Cols : 0);
+            maxCols = Math.Max(maxCols, UsesScratch(m.Format, rows) ? m.Cols : 0);
         }
 
         if (maxCols > 0)
         {
-            EnsureScratch(maxCols);
+            EnsureScratch(RowBlock * maxCols);
         }
 
         int chunksPerHead = Math.Max(1, Math.Min((outRows + MinRowsPerChunk - 1) / MinRowsPerChunk, (_pool.ThreadCount * 4 + w.Length - 1) / w.Length));
@@ -206,55 +206,92 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         }
     }
 
-    /// <summary>Output features [first, last) for every token row: each weight row is read (or dequantized) once.</summary>
+    /// <summary>Weight rows dequantized together into per-thread f32 scratch, then swept by every token group.</summary>
+    private const int RowBlock = 16;
+
+    /// <summary>Whether a matmul of this format and token count goes through the f32 row-block scratch.</summary>
+    private static bool UsesScratch(WeightFormat format, int tokenRows) =>
+        format == WeightFormat.Fp8Block128 || (format == WeightFormat.Bf16 && tokenRows >= 4);
+
+    /// <summary>
+    /// Output features [first, last) for every token row. Weights come from memory once: blocks of
+    /// RowBlock rows (small enough for L2) are swept by each group of 4 token rows (which stays in L1).
+    /// BF16 with several token rows and FP8 are widened once per block into f32 scratch, so the
+    /// inner loop is the plain f32 kernel; a single BF16 token row (decode) widens in registers.
+    /// </summary>
     private static void ComputeRows(float* xBase, int xStride, int tokenRows, WeightMatrix w, float* yBase, int yStride, int first, int last, NativeBuffer<float>? scratch)
     {
         int cols = w.Cols;
-        float* results = stackalloc float[4];
-        for (int o = first; o < last; o++)
+        bool useScratch = UsesScratch(w.Format, tokenRows);
+        for (int block = first; block < last; block += RowBlock)
         {
-            float* wf = null;
-            ushort* wb = null;
-            switch (w.Format)
+            int blockEnd = Math.Min(last, block + RowBlock);
+            if (useScratch)
             {
-                case WeightFormat.F32:
-                    wf = (float*)w.Data + (long)o * cols;
-                    break;
-                case WeightFormat.Bf16:
-                    wb = (ushort*)w.Data + (long)o * cols;
-                    break;
-                default:
-                    wf = scratch!.Pointer;
-                    SimdKernels.DequantizeFp8Row(
-                        w.Data + (long)o * cols, w.Scales + (o / WeightMatrix.Fp8BlockSize) * w.ScaleCols, cols, wf);
-                    break;
-            }
-
-            int t = 0;
-            for (; t + 4 <= tokenRows; t += 4)
-            {
-                float* x = xBase + (long)t * xStride;
-                if (wb != null)
+                for (int o = block; o < blockEnd; o++)
                 {
-                    SimdKernels.Dot4Bf16(wb, x, xStride, cols, results);
+                    float* target = scratch!.Pointer + (long)(o - block) * cols;
+                    if (w.Format == WeightFormat.Fp8Block128)
+                    {
+                        SimdKernels.DequantizeFp8Row(w.Data + (long)o * cols, w.Scales + (o / WeightMatrix.Fp8BlockSize) * w.ScaleCols, cols, target);
+                    }
+                    else
+                    {
+                        SimdKernels.WidenBf16Row((ushort*)w.Data + (long)o * cols, cols, target);
+                    }
                 }
-                else
-                {
-                    SimdKernels.Dot4(wf, x, xStride, cols, results);
-                }
-
-                float* y = yBase + (long)t * yStride + o;
-                y[0] = results[0];
-                y[yStride] = results[1];
-                y[2L * yStride] = results[2];
-                y[3L * yStride] = results[3];
             }
 
-            for (; t < tokenRows; t++)
+            for (int t = 0; t < tokenRows; t += 4)
             {
-                float* x = xBase + (long)t * xStride;
-                yBase[(long)t * yStride + o] = wb != null ? SimdKernels.DotBf16(x, wb, cols) : SimdKernels.Dot(x, wf, cols);
+                int count = Math.Min(4, tokenRows - t);
+                for (int o = block; o < blockEnd; o++)
+                {
+                    if (useScratch)
+                    {
+                        TokenGroup(xBase, xStride, t, count, scratch!.Pointer + (long)(o - block) * cols, null, cols, yBase, yStride, o);
+                    }
+                    else if (w.Format == WeightFormat.F32)
+                    {
+                        TokenGroup(xBase, xStride, t, count, (float*)w.Data + (long)o * cols, null, cols, yBase, yStride, o);
+                    }
+                    else
+                    {
+                        TokenGroup(xBase, xStride, t, count, null, (ushort*)w.Data + (long)o * cols, cols, yBase, yStride, o);
+                    }
+                }
             }
+        }
+    }
+
+    /// <summary>y[t, o] for token rows [t0, t0 + count) and one weight row (f32 or BF16).</summary>
+    private static void TokenGroup(float* xBase, int xStride, int t0, int count, float* wf, ushort* wb, int cols, float* yBase, int yStride, int o)
+    {
+        float* results = stackalloc float[4];
+        int t = t0;
+        for (; t + 4 <= t0 + count; t += 4)
+        {
+            float* x = xBase + (long)t * xStride;
+            if (wb != null)
+            {
+                SimdKernels.Dot4Bf16(wb, x, xStride, cols, results);
+            }
+            else
+            {
+                SimdKernels.Dot4(wf, x, xStride, cols, results);
+            }
+
+            float* y = yBase + (long)t * yStride + o;
+            y[0] = results[0];
+            y[yStride] = results[1];
+            y[2L * yStride] = results[2];
+            y[3L * yStride] = results[3];
+        }
+
+        for (; t < t0 + count; t++)
+        {
+            float* x = xBase + (long)t * xStride;
+            yBase[(long)t * yStride + o] = wb != null ? SimdKernels.DotBf16(x, wb, cols) : SimdKernels.Dot(x, wf, cols);
         }
     }
 
