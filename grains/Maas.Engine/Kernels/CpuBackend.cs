@@ -127,8 +127,10 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             longest = Math.Max(longest, a.StartPosition + a.Rows);
         }
 
-        EnsureScratch(longest);
-        int items = _attention.Set(sequences);
+        int heads = sequences.IsEmpty ? 1 : sequences[0].Heads;
+        int headsPerItem = (heads + Math.Min(heads, 2 * _pool.ThreadCount) - 1) / Math.Min(heads, 2 * _pool.ThreadCount);
+        EnsureScratch(headsPerItem * longest);
+        int items = _attention.Set(sequences, headsPerItem);
         _pool.Run(_attention, items);
         _attention.Clear();
     }
@@ -300,9 +302,11 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         private LatentAttentionArgs[] _sequences = new LatentAttentionArgs[16];
         private int[] _firstItem = new int[17];
         private int _count;
+        private int _headsPerItem;
+        private int _groups;
 
-        /// <summary>Copies the step's sequences; returns the number of (sequence, row, head) work items.</summary>
-        public int Set(ReadOnlySpan<LatentAttentionArgs> sequences)
+        /// <summary>Copies the step's sequences; returns the number of (sequence, row, head group) work items.</summary>
+        public int Set(ReadOnlySpan<LatentAttentionArgs> sequences, int headsPerItem)
         {
             if (_sequences.Length < sequences.Length)
             {
@@ -312,10 +316,17 @@ internal sealed unsafe class CpuBackend : IComputeBackend
 
             sequences.CopyTo(_sequences);
             _count = sequences.Length;
+            _headsPerItem = headsPerItem;
+            _groups = sequences.IsEmpty ? 1 : (sequences[0].Heads + headsPerItem - 1) / headsPerItem;
             _firstItem[0] = 0;
             for (int i = 0; i < _count; i++)
             {
-                _firstItem[i + 1] = _firstItem[i] + _sequences[i].Rows * _sequences[i].Heads;
+                if (_sequences[i].Heads != _sequences[0].Heads)
+                {
+                    throw new ArgumentException("all sequences of a step must have the same head count", nameof(sequences));
+                }
+
+                _firstItem[i + 1] = _firstItem[i] + _sequences[i].Rows * _groups;
             }
 
             return _firstItem[_count];
@@ -337,7 +348,9 @@ internal sealed unsafe class CpuBackend : IComputeBackend
 
             ref LatentAttentionArgs args = ref _sequences[s];
             int item = chunk - _firstItem[s];
-            LatentAttentionKernel.AttendOne(args, item / args.Heads, item % args.Heads, owner._scratch[thread]!.Pointer, simd: true);
+            int firstHead = (item % _groups) * _headsPerItem;
+            int headCount = Math.Min(_headsPerItem, args.Heads - firstHead);
+            LatentAttentionKernel.AttendHeads(args, item / _groups, firstHead, headCount, owner._scratch[thread]!.Pointer);
         }
     }
 }
