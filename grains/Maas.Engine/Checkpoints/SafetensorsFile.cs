@@ -28,6 +28,11 @@ public sealed unsafe class SafetensorsFile : IDisposable
 
     public static SafetensorsFile Open(string path)
     {
+        if (!File.Exists(path))
+        {
+            throw new CheckpointException($"{path}: file not found");
+        }
+
         long length;
         try
         {
@@ -38,18 +43,23 @@ public sealed unsafe class SafetensorsFile : IDisposable
             throw new CheckpointException($"{path}: cannot read: {e.Message}", e);
         }
 
-        if (!File.Exists(path))
-        {
-            throw new CheckpointException($"{path}: file not found");
-        }
-
         if (length < 8)
         {
             throw new CheckpointException($"{path}: truncated safetensors file ({length} bytes, the header length alone takes 8)");
         }
 
-        MemoryMappedFile map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-        MemoryMappedViewAccessor view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+        MemoryMappedFile map;
+        MemoryMappedViewAccessor view;
+        try
+        {
+            map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+            view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CheckpointException($"{path}: cannot map the file: {e.Message}", e);
+        }
+
         byte* pointer = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
         pointer += view.PointerOffset;

@@ -41,6 +41,18 @@ public readonly unsafe struct SafetensorsTensor
         }
     }
 
+    /// <summary>The raw data as elements of <typeparamref name="T"/> (its size must match the dtype's element size).</summary>
+    public ReadOnlySpan<T> AsSpan<T>()
+        where T : unmanaged
+    {
+        if (sizeof(T) != ElementSize(Dtype))
+        {
+            throw new InvalidOperationException($"tensor '{Name}' is {DtypeName}; cannot view it as {typeof(T).Name}");
+        }
+
+        return new ReadOnlySpan<T>(Data, checked((int)(ByteLength / sizeof(T))));
+    }
+
     public string ShapeText => "[" + string.Join(", ", Shape) + "]";
 
     public static int ElementSize(SafetensorsDtype dtype) => dtype switch

@@ -11,6 +11,9 @@ internal sealed class FeedForwardWeights(WeightMatrix gate, WeightMatrix up, Wei
 
     public WeightMatrix Down { get; } = down;
 
+    /// <summary>[Gate, Up], for one MatMulHeads dispatch over the same input.</summary>
+    public WeightMatrix[] GateUp { get; } = [gate, up];
+
     public int Width => Gate.Rows;
 
     public long ByteLength => Gate.ByteLength + Up.ByteLength + Down.ByteLength;

@@ -18,8 +18,7 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
     private int[] _order = [];
     private int _capacityRows;
     private NativeBuffer<float>? _input;
-    private NativeBuffer<float>? _gate;
-    private NativeBuffer<float>? _up;
+    private NativeBuffer<float>? _gateUp;
     private NativeBuffer<float>? _output;
 
     internal LocalExpertHost(IComputeBackend backend, FeedForwardWeights[]?[] layers, int hiddenSize, int width, int maxRows)
@@ -126,14 +125,16 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
 
                 FeedForwardWeights expert = experts[e];
                 TouchedBytes += expert.ByteLength;
-                _backend.MatMul(x, hiddenSize, n, expert.Gate, _gate!.Pointer, _width);
-                _backend.MatMul(x, hiddenSize, n, expert.Up, _up!.Pointer, _width);
+                // Gate rows in the first half of _gateUp, up rows in the second (one dispatch for both).
+                float* gate = _gateUp!.Pointer;
+                long upOffset = (long)_capacityRows * _width;
+                _backend.MatMulHeads(x, hiddenSize, 0, n, expert.GateUp, gate, _width, upOffset);
                 for (int i = 0; i < n; i++)
                 {
-                    _backend.SiluMul(_gate.Pointer + (long)i * _width, _up.Pointer + (long)i * _width, expert.Width);
+                    _backend.SiluMul(gate + (long)i * _width, gate + upOffset + (long)i * _width, expert.Width);
                 }
 
-                _backend.MatMul(_gate.Pointer, _width, n, expert.Down, _output!.Pointer, hiddenSize);
+                _backend.MatMul(gate, _width, n, expert.Down, _output!.Pointer, hiddenSize);
                 for (int i = 0; i < n; i++)
                 {
                     ExpertAssignment a = assignments[_order[start + i]];
@@ -152,12 +153,10 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
 
         _capacityRows = Math.Max(rows, _capacityRows * 2);
         _input?.Dispose();
-        _gate?.Dispose();
-        _up?.Dispose();
+        _gateUp?.Dispose();
         _output?.Dispose();
         _input = new NativeBuffer<float>((long)_capacityRows * _hiddenSize);
-        _gate = new NativeBuffer<float>((long)_capacityRows * _width);
-        _up = new NativeBuffer<float>((long)_capacityRows * _width);
+        _gateUp = new NativeBuffer<float>(2L * _capacityRows * _width);
         _output = new NativeBuffer<float>((long)_capacityRows * _hiddenSize);
     }
 
@@ -177,8 +176,7 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
         }
 
         _input?.Dispose();
-        _gate?.Dispose();
-        _up?.Dispose();
+        _gateUp?.Dispose();
         _output?.Dispose();
     }
 }

@@ -12,6 +12,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
 
     private readonly ComputeThreadPool _pool;
     private readonly MatMulJob _matMul;
+    private readonly MatMulHeadsJob _matMulHeads;
     private readonly AttentionJob _attention;
     private readonly NativeBuffer<float>?[] _scratch;
 
@@ -20,6 +21,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         _pool = new ComputeThreadPool(threads);
         _scratch = new NativeBuffer<float>?[_pool.ThreadCount];
         _matMul = new MatMulJob(this);
+        _matMulHeads = new MatMulHeadsJob(this);
         _attention = new AttentionJob(this);
     }
 
@@ -47,14 +49,45 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             return;
         }
 
-        if (w.Format == WeightFormat.Fp8Block128)
+        if (UsesScratch(w.Format, rows))
         {
-            EnsureScratch(w.Cols);
+            EnsureScratch(RowBlock * w.Cols);
         }
 
         int perChunk = Math.Max(MinRowsPerChunk, (w.Rows + _pool.ThreadCount * 4 - 1) / (_pool.ThreadCount * 4));
         _matMul.Set(x, xStride, rows, w, y, yStride, perChunk);
         _pool.Run(_matMul, (w.Rows + perChunk - 1) / perChunk);
+    }
+
+    public void MatMulHeads(float* x, int xStride, long xHeadStride, int rows, WeightMatrix[] w, float* y, int yStride, long yHeadStride)
+    {
+        if (rows == 0 || w.Length == 0)
+        {
+            return;
+        }
+
+        int outRows = w[0].Rows;
+        int maxCols = 0;
+        foreach (WeightMatrix m in w)
+        {
+            if (m.Rows != outRows)
+            {
+                throw new ArgumentException("MatMulHeads needs matrices with the same number of rows", nameof(w));
+            }
+
+            maxCols = Math.Max(maxCols, UsesScratch(m.Format, rows) ? m.Cols : 0);
+        }
+
+        if (maxCols > 0)
+        {
+            EnsureScratch(RowBlock * maxCols);
+        }
+
+        int chunksPerHead = Math.Max(1, Math.Min((outRows + MinRowsPerChunk - 1) / MinRowsPerChunk, (_pool.ThreadCount * 4 + w.Length - 1) / w.Length));
+        int perChunk = (outRows + chunksPerHead - 1) / chunksPerHead;
+        chunksPerHead = (outRows + perChunk - 1) / perChunk;
+        _matMulHeads.Set(x, xStride, xHeadStride, rows, w, y, yStride, yHeadStride, perChunk, chunksPerHead);
+        _pool.Run(_matMulHeads, chunksPerHead * w.Length);
     }
 
     public void RmsNorm(float* x, int xStride, int rows, float* weight, int dim, float eps, float* y, int yStride)
@@ -86,12 +119,20 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         }
     }
 
-    public void LatentAttention(in LatentAttentionArgs args)
+    public void LatentAttention(ReadOnlySpan<LatentAttentionArgs> sequences)
     {
-        EnsureScratch(args.StartPosition + args.Rows);
-        _attention.Args = args;
-        _pool.Run(_attention, args.Rows * args.Heads);
-        _attention.Args = default;
+        int longest = 0;
+        foreach (LatentAttentionArgs a in sequences)
+        {
+            longest = Math.Max(longest, a.StartPosition + a.Rows);
+        }
+
+        int heads = sequences.IsEmpty ? 1 : sequences[0].Heads;
+        int headsPerItem = (heads + Math.Min(heads, 2 * _pool.ThreadCount) - 1) / Math.Min(heads, 2 * _pool.ThreadCount);
+        EnsureScratch(headsPerItem * longest);
+        int items = _attention.Set(sequences, headsPerItem);
+        _pool.Run(_attention, items);
+        _attention.Clear();
     }
 
     public void Dispose()
@@ -126,68 +167,190 @@ internal sealed unsafe class CpuBackend : IComputeBackend
 
         public override void Execute(int chunk, int thread)
         {
-            WeightMatrix w = _w!;
-            int cols = w.Cols;
             int first = chunk * _perChunk;
-            int last = Math.Min(w.Rows, first + _perChunk);
-            float* results = stackalloc float[4];
-            for (int o = first; o < last; o++)
-            {
-                float* wf = null;
-                ushort* wb = null;
-                switch (w.Format)
-                {
-                    case WeightFormat.F32:
-                        wf = (float*)w.Data + (long)o * cols;
-                        break;
-                    case WeightFormat.Bf16:
-                        wb = (ushort*)w.Data + (long)o * cols;
-                        break;
-                    default:
-                        wf = owner._scratch[thread]!.Pointer;
-                        SimdKernels.DequantizeFp8Row(
-                            w.Data + (long)o * cols, w.Scales + (o / WeightMatrix.Fp8BlockSize) * w.ScaleCols, cols, wf);
-                        break;
-                }
+            ComputeRows(_x, _xStride, _rows, _w!, _y, _yStride, first, Math.Min(_w!.Rows, first + _perChunk), owner._scratch[thread]);
+        }
+    }
 
-                int t = 0;
-                for (; t + 4 <= _rows; t += 4)
+    private sealed class MatMulHeadsJob(CpuBackend owner) : ParallelJob
+    {
+        private float* _x;
+        private int _xStride;
+        private long _xHeadStride;
+        private int _rows;
+        private WeightMatrix[]? _w;
+        private float* _y;
+        private int _yStride;
+        private long _yHeadStride;
+        private int _perChunk;
+        private int _chunksPerHead;
+
+        public void Set(float* x, int xStride, long xHeadStride, int rows, WeightMatrix[] w, float* y, int yStride, long yHeadStride, int perChunk, int chunksPerHead)
+        {
+            _x = x;
+            _xStride = xStride;
+            _xHeadStride = xHeadStride;
+            _rows = rows;
+            _w = w;
+            _y = y;
+            _yStride = yStride;
+            _yHeadStride = yHeadStride;
+            _perChunk = perChunk;
+            _chunksPerHead = chunksPerHead;
+        }
+
+        public override void Execute(int chunk, int thread)
+        {
+            int head = chunk / _chunksPerHead;
+            WeightMatrix w = _w![head];
+            int first = (chunk % _chunksPerHead) * _perChunk;
+            ComputeRows(_x + head * _xHeadStride, _xStride, _rows, w, _y + head * _yHeadStride, _yStride, first, Math.Min(w.Rows, first + _perChunk), owner._scratch[thread]);
+        }
+    }
+
+    /// <summary>Weight rows dequantized together into per-thread f32 scratch, then swept by every token group.</summary>
+    private const int RowBlock = 16;
+
+    /// <summary>Whether a matmul of this format and token count goes through the f32 row-block scratch.</summary>
+    private static bool UsesScratch(WeightFormat format, int tokenRows) =>
+        format == WeightFormat.Fp8Block128 || (format == WeightFormat.Bf16 && tokenRows >= 4);
+
+    /// <summary>
+    /// Output features [first, last) for every token row. Weights come from memory once: blocks of
+    /// RowBlock rows (small enough for L2) are swept by each group of 4 token rows (which stays in L1).
+    /// BF16 with several token rows and FP8 are widened once per block into f32 scratch, so the
+    /// inner loop is the plain f32 kernel; a single BF16 token row (decode) widens in registers.
+    /// </summary>
+    private static void ComputeRows(float* xBase, int xStride, int tokenRows, WeightMatrix w, float* yBase, int yStride, int first, int last, NativeBuffer<float>? scratch)
+    {
+        int cols = w.Cols;
+        bool useScratch = UsesScratch(w.Format, tokenRows);
+        for (int block = first; block < last; block += RowBlock)
+        {
+            int blockEnd = Math.Min(last, block + RowBlock);
+            if (useScratch)
+            {
+                for (int o = block; o < blockEnd; o++)
                 {
-                    float* x = _x + (long)t * _xStride;
-                    if (wb != null)
+                    float* target = scratch!.Pointer + (long)(o - block) * cols;
+                    if (w.Format == WeightFormat.Fp8Block128)
                     {
-                        SimdKernels.Dot4Bf16(wb, x, _xStride, cols, results);
+                        SimdKernels.DequantizeFp8Row(w.Data + (long)o * cols, w.Scales + (o / WeightMatrix.Fp8BlockSize) * w.ScaleCols, cols, target);
                     }
                     else
                     {
-                        SimdKernels.Dot4(wf, x, _xStride, cols, results);
+                        SimdKernels.WidenBf16Row((ushort*)w.Data + (long)o * cols, cols, target);
                     }
-
-                    float* y = _y + (long)t * _yStride + o;
-                    y[0] = results[0];
-                    y[_yStride] = results[1];
-                    y[2L * _yStride] = results[2];
-                    y[3L * _yStride] = results[3];
                 }
+            }
 
-                for (; t < _rows; t++)
+            for (int t = 0; t < tokenRows; t += 4)
+            {
+                int count = Math.Min(4, tokenRows - t);
+                for (int o = block; o < blockEnd; o++)
                 {
-                    float* x = _x + (long)t * _xStride;
-                    _y[(long)t * _yStride + o] = wb != null ? SimdKernels.DotBf16(x, wb, cols) : SimdKernels.Dot(x, wf, cols);
+                    if (useScratch)
+                    {
+                        TokenGroup(xBase, xStride, t, count, scratch!.Pointer + (long)(o - block) * cols, null, cols, yBase, yStride, o);
+                    }
+                    else if (w.Format == WeightFormat.F32)
+                    {
+                        TokenGroup(xBase, xStride, t, count, (float*)w.Data + (long)o * cols, null, cols, yBase, yStride, o);
+                    }
+                    else
+                    {
+                        TokenGroup(xBase, xStride, t, count, null, (ushort*)w.Data + (long)o * cols, cols, yBase, yStride, o);
+                    }
                 }
             }
         }
     }
 
+    /// <summary>y[t, o] for token rows [t0, t0 + count) and one weight row (f32 or BF16).</summary>
+    private static void TokenGroup(float* xBase, int xStride, int t0, int count, float* wf, ushort* wb, int cols, float* yBase, int yStride, int o)
+    {
+        float* results = stackalloc float[4];
+        int t = t0;
+        for (; t + 4 <= t0 + count; t += 4)
+        {
+            float* x = xBase + (long)t * xStride;
+            if (wb != null)
+            {
+                SimdKernels.Dot4Bf16(wb, x, xStride, cols, results);
+            }
+            else
+            {
+                SimdKernels.Dot4(wf, x, xStride, cols, results);
+            }
+
+            float* y = yBase + (long)t * yStride + o;
+            y[0] = results[0];
+            y[yStride] = results[1];
+            y[2L * yStride] = results[2];
+            y[3L * yStride] = results[3];
+        }
+
+        for (; t < t0 + count; t++)
+        {
+            float* x = xBase + (long)t * xStride;
+            yBase[(long)t * yStride + o] = wb != null ? SimdKernels.DotBf16(x, wb, cols) : SimdKernels.Dot(x, wf, cols);
+        }
+    }
+
     private sealed class AttentionJob(CpuBackend owner) : ParallelJob
     {
-        public LatentAttentionArgs Args;
+        private LatentAttentionArgs[] _sequences = new LatentAttentionArgs[16];
+        private int[] _firstItem = new int[17];
+        private int _count;
+        private int _headsPerItem;
+        private int _groups;
+
+        /// <summary>Copies the step's sequences; returns the number of (sequence, row, head group) work items.</summary>
+        public int Set(ReadOnlySpan<LatentAttentionArgs> sequences, int headsPerItem)
+        {
+            if (_sequences.Length < sequences.Length)
+            {
+                _sequences = new LatentAttentionArgs[sequences.Length];
+                _firstItem = new int[sequences.Length + 1];
+            }
+
+            sequences.CopyTo(_sequences);
+            _count = sequences.Length;
+            _headsPerItem = headsPerItem;
+            _groups = sequences.IsEmpty ? 1 : (sequences[0].Heads + headsPerItem - 1) / headsPerItem;
+            _firstItem[0] = 0;
+            for (int i = 0; i < _count; i++)
+            {
+                if (_sequences[i].Heads != _sequences[0].Heads)
+                {
+                    throw new ArgumentException("all sequences of a step must have the same head count", nameof(sequences));
+                }
+
+                _firstItem[i + 1] = _firstItem[i] + _sequences[i].Rows * _groups;
+            }
+
+            return _firstItem[_count];
+        }
+
+        public void Clear()
+        {
+            Array.Clear(_sequences, 0, _count);
+            _count = 0;
+        }
 
         public override void Execute(int chunk, int thread)
         {
-            int row = chunk / Args.Heads;
-            int head = chunk % Args.Heads;
-            LatentAttentionKernel.AttendOne(Args, row, head, owner._scratch[thread]!.Pointer, simd: true);
+            int s = 0;
+            while (_firstItem[s + 1] <= chunk)
+            {
+                s++;
+            }
+
+            ref LatentAttentionArgs args = ref _sequences[s];
+            int item = chunk - _firstItem[s];
+            int firstHead = (item % _groups) * _headsPerItem;
+            int headCount = Math.Min(_headsPerItem, args.Heads - firstHead);
+            LatentAttentionKernel.AttendHeads(args, item / _groups, firstHead, headCount, owner._scratch[thread]!.Pointer);
         }
     }
 }

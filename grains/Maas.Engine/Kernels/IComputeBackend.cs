@@ -14,6 +14,12 @@ internal unsafe interface IComputeBackend : IDisposable
     /// <summary>y[t, o] = Σ_i x[t, i]·W[o, i] for all <paramref name="rows"/> token rows at once.</summary>
     void MatMul(float* x, int xStride, int rows, WeightMatrix w, float* y, int yStride);
 
+    /// <summary>
+    /// Several independent matmuls in one dispatch: y_h[t] = W_h·x_h[t] with x_h = x + h·xHeadStride and
+    /// y_h = y + h·yHeadStride (per-head MLA absorption, gate+up of an MLP with xHeadStride 0).
+    /// </summary>
+    void MatMulHeads(float* x, int xStride, long xHeadStride, int rows, WeightMatrix[] w, float* y, int yStride, long yHeadStride);
+
     void RmsNorm(float* x, int xStride, int rows, float* weight, int dim, float eps, float* y, int yStride);
 
     /// <summary>gate = silu(gate)·up.</summary>
@@ -30,5 +36,6 @@ internal unsafe interface IComputeBackend : IDisposable
     /// <summary>DeepSeek de-interleaved RoPE in place on (row, head) vectors of length dim; cos/sin are [rows, dim/2].</summary>
     void Rope(float* x, int xStride, int rows, int heads, int headStride, int dim, float* cos, float* sin);
 
-    void LatentAttention(in LatentAttentionArgs args);
+    /// <summary>Absorbed attention of every sequence of the step (one entry per sequence) in one dispatch.</summary>
+    void LatentAttention(ReadOnlySpan<LatentAttentionArgs> sequences);
 }

@@ -73,4 +73,58 @@ internal static unsafe class LatentAttentionKernel
             }
         }
     }
+
+    /// <summary>
+    /// SIMD attention for heads [firstHead, firstHead + headCount) of one row. The latent is shared by
+    /// all heads (MQA-like), so each cached entry is read once for the whole head group, not per head.
+    /// </summary>
+    /// <param name="scores">Scratch of at least headCount × (StartPosition + row + 1) floats.</param>
+    public static void AttendHeads(in LatentAttentionArgs a, int row, int firstHead, int headCount, float* scores)
+    {
+        PagedKvCache cache = a.Cache;
+        int latentDim = cache.LatentDim;
+        int ropeDim = cache.RopeDim;
+        int count = a.StartPosition + row + 1;
+        bool f32 = cache.ElementType == KvCacheElementType.F32;
+        float* qLat = a.QueryLatent + ((long)row * a.Heads + firstHead) * latentDim;
+        float* qPe = a.QueryRope + (long)row * a.QueryRopeRowStride + (long)firstHead * a.QueryRopeHeadStride;
+        float* output = a.Output + ((long)row * a.Heads + firstHead) * latentDim;
+
+        for (int t = 0; t < count; t++)
+        {
+            byte* entry = cache.EntryAt(a.Sequence, a.Layer, t);
+            for (int h = 0; h < headCount; h++)
+            {
+                float* ql = qLat + (long)h * latentDim;
+                float* qp = qPe + (long)h * a.QueryRopeHeadStride;
+                float score = f32
+                    ? SimdKernels.Dot(ql, (float*)entry, latentDim) + SimdKernels.Dot(qp, (float*)entry + latentDim, ropeDim)
+                    : SimdKernels.DotBf16(ql, (ushort*)entry, latentDim) + SimdKernels.DotBf16(qp, (ushort*)entry + latentDim, ropeDim);
+                scores[(long)h * count + t] = score * a.Scale;
+            }
+        }
+
+        for (int h = 0; h < headCount; h++)
+        {
+            SimdKernels.Softmax(scores + (long)h * count, count);
+        }
+
+        new Span<float>(output, headCount * latentDim).Clear();
+        for (int t = 0; t < count; t++)
+        {
+            byte* entry = cache.EntryAt(a.Sequence, a.Layer, t);
+            for (int h = 0; h < headCount; h++)
+            {
+                float p = scores[(long)h * count + t];
+                if (f32)
+                {
+                    SimdKernels.Axpy(output + (long)h * latentDim, p, (float*)entry, latentDim);
+                }
+                else
+                {
+                    SimdKernels.AxpyBf16(output + (long)h * latentDim, p, (ushort*)entry, latentDim);
+                }
+            }
+        }
+    }
 }

@@ -12,6 +12,14 @@ internal sealed unsafe class ScalarBackend : IComputeBackend
     public void MatMul(float* x, int xStride, int rows, WeightMatrix w, float* y, int yStride) =>
         ScalarKernels.MatMul(x, xStride, rows, w, y, yStride);
 
+    public void MatMulHeads(float* x, int xStride, long xHeadStride, int rows, WeightMatrix[] w, float* y, int yStride, long yHeadStride)
+    {
+        for (int h = 0; h < w.Length; h++)
+        {
+            ScalarKernels.MatMul(x + h * xHeadStride, xStride, rows, w[h], y + h * yHeadStride, yStride);
+        }
+    }
+
     public void RmsNorm(float* x, int xStride, int rows, float* weight, int dim, float eps, float* y, int yStride)
     {
         for (int t = 0; t < rows; t++)
@@ -40,7 +48,15 @@ internal sealed unsafe class ScalarBackend : IComputeBackend
         }
     }
 
-    public void LatentAttention(in LatentAttentionArgs args)
+    public void LatentAttention(ReadOnlySpan<LatentAttentionArgs> sequences)
+    {
+        foreach (LatentAttentionArgs args in sequences)
+        {
+            AttendSequence(args);
+        }
+    }
+
+    private void AttendSequence(in LatentAttentionArgs args)
     {
         int needed = args.StartPosition + args.Rows;
         if (_scores.Length < needed)

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Maas.Engine.Checkpoints;
 
 namespace Maas.Engine.Kernels;
@@ -74,6 +75,14 @@ internal static unsafe class SimdKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector512<float> Lo, Vector512<float> Hi) WidenBf16(ushort* p)
     {
+        if (Avx512F.IsSupported)
+        {
+            // vpmovzxwd + shift: the portable Widen compiles to slower permutes.
+            Vector512<uint> l = Avx512F.ConvertToVector512UInt32(Vector256.Load(p));
+            Vector512<uint> h = Avx512F.ConvertToVector512UInt32(Vector256.Load(p + 16));
+            return (Vector512.ShiftLeft(l, 16).AsSingle(), Vector512.ShiftLeft(h, 16).AsSingle());
+        }
+
         (Vector512<uint> lo, Vector512<uint> hi) = Vector512.Widen(Vector512.Load(p));
         return (Vector512.ShiftLeft(lo, 16).AsSingle(), Vector512.ShiftLeft(hi, 16).AsSingle());
     }
@@ -143,8 +152,23 @@ internal static unsafe class SimdKernels
         float* x1 = x + xStride;
         float* x2 = x + 2 * xStride;
         float* x3 = x + 3 * xStride;
-        Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+        // Two accumulators per token (a*, b*) so the FMA latency chains overlap.
+        Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         int i = 0;
+        for (; i + 32 <= n; i += 32)
+        {
+            Vector512<float> wv = Vector512.Load(w + i);
+            Vector512<float> wu = Vector512.Load(w + i + 16);
+            a0 = Vector512.FusedMultiplyAdd(Vector512.Load(x0 + i), wv, a0);
+            a1 = Vector512.FusedMultiplyAdd(Vector512.Load(x1 + i), wv, a1);
+            a2 = Vector512.FusedMultiplyAdd(Vector512.Load(x2 + i), wv, a2);
+            a3 = Vector512.FusedMultiplyAdd(Vector512.Load(x3 + i), wv, a3);
+            b0 = Vector512.FusedMultiplyAdd(Vector512.Load(x0 + i + 16), wu, b0);
+            b1 = Vector512.FusedMultiplyAdd(Vector512.Load(x1 + i + 16), wu, b1);
+            b2 = Vector512.FusedMultiplyAdd(Vector512.Load(x2 + i + 16), wu, b2);
+            b3 = Vector512.FusedMultiplyAdd(Vector512.Load(x3 + i + 16), wu, b3);
+        }
+
         for (; i + 16 <= n; i += 16)
         {
             Vector512<float> wv = Vector512.Load(w + i);
@@ -154,6 +178,10 @@ internal static unsafe class SimdKernels
             a3 = Vector512.FusedMultiplyAdd(Vector512.Load(x3 + i), wv, a3);
         }
 
+        a0 += b0;
+        a1 += b1;
+        a2 += b2;
+        a3 += b3;
         float s0 = Vector512.Sum(a0), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
         for (; i < n; i++)
         {
@@ -187,7 +215,7 @@ internal static unsafe class SimdKernels
         float* x1 = x + xStride;
         float* x2 = x + 2 * xStride;
         float* x3 = x + 3 * xStride;
-        Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+        Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         int i = 0;
         for (; i + 32 <= n; i += 32)
         {
@@ -196,11 +224,16 @@ internal static unsafe class SimdKernels
             a1 = Vector512.FusedMultiplyAdd(Vector512.Load(x1 + i), lo, a1);
             a2 = Vector512.FusedMultiplyAdd(Vector512.Load(x2 + i), lo, a2);
             a3 = Vector512.FusedMultiplyAdd(Vector512.Load(x3 + i), lo, a3);
-            a0 = Vector512.FusedMultiplyAdd(Vector512.Load(x0 + i + 16), hi, a0);
-            a1 = Vector512.FusedMultiplyAdd(Vector512.Load(x1 + i + 16), hi, a1);
-            a2 = Vector512.FusedMultiplyAdd(Vector512.Load(x2 + i + 16), hi, a2);
-            a3 = Vector512.FusedMultiplyAdd(Vector512.Load(x3 + i + 16), hi, a3);
+            b0 = Vector512.FusedMultiplyAdd(Vector512.Load(x0 + i + 16), hi, b0);
+            b1 = Vector512.FusedMultiplyAdd(Vector512.Load(x1 + i + 16), hi, b1);
+            b2 = Vector512.FusedMultiplyAdd(Vector512.Load(x2 + i + 16), hi, b2);
+            b3 = Vector512.FusedMultiplyAdd(Vector512.Load(x3 + i + 16), hi, b3);
         }
+
+        a0 += b0;
+        a1 += b1;
+        a2 += b2;
+        a3 += b3;
 
         float s0 = Vector512.Sum(a0), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
         for (; i < n; i++)
@@ -216,6 +249,26 @@ internal static unsafe class SimdKernels
         result[1] = s1;
         result[2] = s2;
         result[3] = s3;
+    }
+
+    /// <summary>BF16 row to f32 (exact: a 16-bit shift).</summary>
+    public static void WidenBf16Row(ushort* source, int n, float* target)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 32 <= n; i += 32)
+            {
+                (Vector512<float> lo, Vector512<float> hi) = WidenBf16(source + i);
+                lo.Store(target + i);
+                hi.Store(target + i + 16);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            target[i] = Bf16.Decode(source[i]);
+        }
     }
 
     /// <summary>Decodes one row of FP8 codes times its 128-column block scales into f32.</summary>

@@ -46,7 +46,7 @@ public sealed unsafe class DeepseekModel : IDisposable
         MaxContextLength = options.MaxContextLength > 0 ? options.MaxContextLength : config.MaxPositionEmbeddings;
         _rope = new RotaryEmbedding(config);
         _router = config.NRoutedExperts > 0 ? new MoeRouter(config) : null;
-        _state = new RunState(config, MaxBatchTokens);
+        _state = new RunState(config, MaxBatchTokens, MaxBatchSequences);
         _localExperts = new LocalExpertHost(backend, routedExperts, config.HiddenSize, Math.Max(1, config.MoeIntermediateSize), MaxBatchTokens);
     }
 
@@ -406,15 +406,13 @@ public sealed unsafe class DeepseekModel : IDisposable
 
         float* qLat = _state.QLatent.Pointer;
         float* oLat = _state.OLatent.Pointer;
-        for (int h = 0; h < heads; h++)
-        {
-            _backend.MatMul(q + (long)h * qHead, qDim, rows, w.KeyUpTransposed[h], qLat + (long)h * latent, heads * latent);
-        }
+        _backend.MatMulHeads(q, qDim, qHead, rows, w.KeyUpTransposed, qLat, heads * latent, latent);
 
+        LatentAttentionArgs[] attention = _state.AttentionArgs;
         for (int e = 0; e < batch.SequenceCount; e++)
         {
             int start = batch.TokenStart(e);
-            var args = new LatentAttentionArgs
+            attention[e] = new LatentAttentionArgs
             {
                 Cache = cache,
                 Sequence = batch.Sequence(e),
@@ -429,15 +427,14 @@ public sealed unsafe class DeepseekModel : IDisposable
                 Scale = _rope.SoftmaxScale,
                 Output = oLat + (long)start * heads * latent,
             };
-            _backend.LatentAttention(args);
         }
+
+        _backend.LatentAttention(attention.AsSpan(0, batch.SequenceCount));
+        Array.Clear(attention, 0, batch.SequenceCount);
 
         float* values = _state.AttnValues.Pointer;
         int v = c.VHeadDim;
-        for (int h = 0; h < heads; h++)
-        {
-            _backend.MatMul(oLat + (long)h * latent, heads * latent, rows, w.ValueUp[h], values + (long)h * v, heads * v);
-        }
+        _backend.MatMulHeads(oLat, heads * latent, latent, rows, w.ValueUp, values, heads * v, v);
 
         _backend.MatMul(values, heads * v, rows, w.OProj, _state.Temp.Pointer, hidden);
     }
@@ -447,10 +444,9 @@ public sealed unsafe class DeepseekModel : IDisposable
     {
         int hidden = Config.HiddenSize;
         int width = w.Width;
-        float* gate = _state.Gate.Pointer;
-        float* up = _state.Up.Pointer;
-        _backend.MatMul(_state.Normed.Pointer, hidden, rows, w.Gate, gate, width);
-        _backend.MatMul(_state.Normed.Pointer, hidden, rows, w.Up, up, width);
+        float* gate = _state.GateUp.Pointer;
+        float* up = gate + _state.UpOffset;
+        _backend.MatMulHeads(_state.Normed.Pointer, hidden, 0, rows, w.GateUp, gate, width, _state.UpOffset);
         _backend.SiluMul(gate, up, rows * width);
         _backend.MatMul(gate, width, rows, w.Down, _state.Temp.Pointer, hidden);
     }

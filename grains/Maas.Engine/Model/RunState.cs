@@ -1,5 +1,6 @@
 using Maas.Engine.Checkpoints;
 using Maas.Engine.Experts;
+using Maas.Engine.Kernels;
 using Maas.Engine.Weights;
 
 namespace Maas.Engine.Model;
@@ -7,7 +8,7 @@ namespace Maas.Engine.Model;
 /// <summary>Activation buffers of one Forward step, sized once for the largest batch (native, aligned, reused).</summary>
 internal sealed class RunState : IDisposable
 {
-    public RunState(ModelConfig c, int maxTokens)
+    public RunState(ModelConfig c, int maxTokens, int maxSequences)
     {
         int heads = c.NumAttentionHeads;
         int ffnWidth = Math.Max(c.IntermediateSize, c.MoeIntermediateSize * c.NSharedExperts);
@@ -22,8 +23,9 @@ internal sealed class RunState : IDisposable
         QLatent = new NativeBuffer<float>((long)maxTokens * heads * c.KvLoraRank);
         OLatent = new NativeBuffer<float>((long)maxTokens * heads * c.KvLoraRank);
         AttnValues = new NativeBuffer<float>((long)maxTokens * heads * c.VHeadDim);
-        Gate = new NativeBuffer<float>((long)maxTokens * ffnWidth);
-        Up = new NativeBuffer<float>((long)maxTokens * ffnWidth);
+        // Gate and up halves of one buffer, so both projections run as one MatMulHeads dispatch.
+        UpOffset = (long)maxTokens * ffnWidth;
+        GateUp = new NativeBuffer<float>(2 * UpOffset);
         RouterLogits = new NativeBuffer<float>((long)maxTokens * Math.Max(1, c.NRoutedExperts));
         Cos = new NativeBuffer<float>((long)maxTokens * (c.QkRopeHeadDim / 2));
         Sin = new NativeBuffer<float>((long)maxTokens * (c.QkRopeHeadDim / 2));
@@ -34,6 +36,7 @@ internal sealed class RunState : IDisposable
         Assignments = new ExpertAssignment[maxTokens * topK];
         AssignmentSubset = new ExpertAssignment[maxTokens * topK];
         LogitRows = new int[maxTokens];
+        AttentionArgs = new LatentAttentionArgs[maxSequences];
     }
 
     public NativeBuffer<float> X { get; }
@@ -46,8 +49,9 @@ internal sealed class RunState : IDisposable
     public NativeBuffer<float> QLatent { get; }
     public NativeBuffer<float> OLatent { get; }
     public NativeBuffer<float> AttnValues { get; }
-    public NativeBuffer<float> Gate { get; }
-    public NativeBuffer<float> Up { get; }
+    public NativeBuffer<float> GateUp { get; }
+    public long UpOffset { get; }
+    public LatentAttentionArgs[] AttentionArgs { get; }
     public NativeBuffer<float> RouterLogits { get; }
     public NativeBuffer<float> Cos { get; }
     public NativeBuffer<float> Sin { get; }
@@ -61,7 +65,7 @@ internal sealed class RunState : IDisposable
 
     public void Dispose()
     {
-        foreach (NativeBuffer<float> b in new[] { X, Normed, Temp, MoeOut, QLora, Q, KvA, QLatent, OLatent, AttnValues, Gate, Up, RouterLogits, Cos, Sin })
+        foreach (NativeBuffer<float> b in new[] { X, Normed, Temp, MoeOut, QLora, Q, KvA, QLatent, OLatent, AttnValues, GateUp, RouterLogits, Cos, Sin })
         {
             b.Dispose();
         }

@@ -2,16 +2,19 @@ using System.Runtime.InteropServices;
 
 namespace Maas.Engine.Weights;
 
-/// <summary>A 64-byte aligned native array, zeroed at allocation, freed on Dispose.</summary>
+/// <summary>A 64-byte aligned native array (zeroed unless the owner overwrites it all anyway), freed on Dispose.</summary>
 internal sealed unsafe class NativeBuffer<T> : IDisposable
     where T : unmanaged
 {
-    public NativeBuffer(long length)
+    public NativeBuffer(long length, bool zeroed = true)
     {
         Length = length;
         nuint bytes = (nuint)Math.Max(1, length * sizeof(T));
         Pointer = (T*)NativeMemory.AlignedAlloc(bytes, 64);
-        NativeMemory.Clear(Pointer, bytes);
+        if (zeroed)
+        {
+            NativeMemory.Clear(Pointer, bytes);
+        }
     }
 
     ~NativeBuffer()

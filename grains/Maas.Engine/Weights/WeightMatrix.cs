@@ -17,7 +17,8 @@ public sealed unsafe class WeightMatrix : IDisposable
         Cols = cols;
         Format = format;
         long bytes = (long)rows * cols * BytesPerElement(format);
-        _data = new NativeBuffer<byte>(bytes);
+        // Every constructor caller fills the whole matrix; zeroing first would touch gigabytes twice at load.
+        _data = new NativeBuffer<byte>(bytes, zeroed: false);
         if (format == WeightFormat.Fp8Block128)
         {
             _scales = new NativeBuffer<float>((long)ScaleRows * ScaleCols);

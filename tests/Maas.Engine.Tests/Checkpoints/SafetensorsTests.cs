@@ -1,5 +1,6 @@
 using Maas.Engine.Checkpoints;
 using Maas.Engine.Tests.TestSupport;
+using Maas.Engine.Weights;
 using Xunit;
 
 namespace Maas.Engine.Tests.Checkpoints;
@@ -34,6 +35,32 @@ public sealed unsafe class SafetensorsTests
             Assert.Equal(-448f, Fp8E4M3.Decode(c.Data[1]));
             using SafetensorsFile file = SafetensorsFile.Open(path);
             Assert.Equal("pt", file.Metadata["format"]);
+        }
+        finally
+        {
+            Directory.Delete(folder, true);
+        }
+    }
+
+    [Theory]
+    [InlineData(WeightPrecision.Native, WeightFormat.F32)]
+    [InlineData(WeightPrecision.Bf16, WeightFormat.Bf16)]
+    public void F16_tensors_load_as_their_values(WeightPrecision precision, WeightFormat expectedFormat)
+    {
+        string folder = CheckpointRewriter.TempFolder("f16");
+        try
+        {
+            Half[] values = [(Half)1.5f, (Half)(-0.25f), (Half)3f, (Half)0.125f, (Half)(-2f), (Half)1024f];
+            var writer = new SafetensorsWriter();
+            writer.Add("m", "F16", [2, 3], span => System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).CopyTo(span));
+            writer.Write(Path.Combine(folder, "model.safetensors"));
+            using Checkpoint checkpoint = Checkpoint.Open(folder);
+            Assert.Equal((Half)(-2f), checkpoint.Require("m").AsSpan<Half>()[4]);
+            using WeightMatrix matrix = new WeightLoader(checkpoint, precision).Matrix("m", 2, 3);
+            Assert.Equal(expectedFormat, matrix.Format);
+            var row = new float[3];
+            matrix.ReadRow(1, row);
+            Assert.Equal([0.125f, -2f, 1024f], row);
         }
         finally
         {

@@ -9,15 +9,14 @@ namespace Maas.Engine.Tests.Kernels;
 public sealed unsafe class LatentAttentionKernelTests
 {
     [Theory]
-    [InlineData(KvCacheElementType.F32, 0, 1)]
-    [InlineData(KvCacheElementType.F32, 19, 1)]
-    [InlineData(KvCacheElementType.F32, 5, 13)]
-    [InlineData(KvCacheElementType.Bf16, 0, 7)]
-    [InlineData(KvCacheElementType.Bf16, 30, 3)]
-    public void CpuBackend_attention_matches_scalar(KvCacheElementType type, int startPosition, int rows)
+    [InlineData(KvCacheElementType.F32, 0, 1, 3)]
+    [InlineData(KvCacheElementType.F32, 19, 1, 7)]
+    [InlineData(KvCacheElementType.F32, 5, 13, 3)]
+    [InlineData(KvCacheElementType.Bf16, 0, 7, 1)]
+    [InlineData(KvCacheElementType.Bf16, 30, 3, 9)]
+    public void CpuBackend_attention_matches_scalar(KvCacheElementType type, int startPosition, int rows, int heads)
     {
         ModelConfig config = SmallConfig();
-        const int heads = 3;
         int latent = config.KvLoraRank, rope = config.QkRopeHeadDim;
         using var cache = new PagedKvCache(config, 16, type, pageSize: 4);
         KvSequence sequence = cache.CreateSequence();
@@ -62,9 +61,19 @@ public sealed unsafe class LatentAttentionKernelTests
                 Scale = 0.3f,
                 Output = pe,
             };
-            scalar.LatentAttention(args);
-            args.Output = pa;
-            cpu.LatentAttention(args);
+            scalar.LatentAttention([args]);
+            var second = args;
+            second.Output = pa;
+            // The same sequence twice in one dispatch (as two batch entries would be) must give the same rows.
+            var third = args;
+            float[] again = new float[qLat.Length];
+            fixed (float* pg = again)
+            {
+                third.Output = pg;
+                cpu.LatentAttention([second, third]);
+            }
+
+            Assert.Equal(actual, again);
         }
 
         Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-5);

@@ -167,6 +167,42 @@ public sealed unsafe class SimdKernelTests
         Assert.Equal(direct, expected[(tokens - 1) * yStride + outFeatures - 1], 1e-4);
     }
 
+    [Theory]
+    [InlineData(WeightFormat.F32, 1, 3)]
+    [InlineData(WeightFormat.Bf16, 5, 2)]
+    [InlineData(WeightFormat.Fp8Block128, 4, 4)]
+    public void CpuBackend_MatMulHeads_equals_one_matmul_per_head(WeightFormat format, int tokens, int heads)
+    {
+        var rng = new Random(tokens + 10 * heads);
+        const int outFeatures = 45, inFeatures = 70;
+        WeightMatrix[] w = Enumerable.Range(0, heads)
+            .Select(_ => WeightMatrix.FromF32(outFeatures, inFeatures, format, KernelTestData.Random(rng, outFeatures * inFeatures)))
+            .ToArray();
+        int xStride = heads * inFeatures, yStride = heads * outFeatures;
+        float[] x = KernelTestData.Random(rng, tokens * xStride);
+        var expected = new float[tokens * yStride];
+        var actual = new float[tokens * yStride];
+        using var cpu = new CpuBackend(2);
+        fixed (float* px = x)
+        fixed (float* pe = expected)
+        fixed (float* pa = actual)
+        {
+            for (int h = 0; h < heads; h++)
+            {
+                ScalarKernels.MatMul(px + h * inFeatures, xStride, tokens, w[h], pe + h * outFeatures, yStride);
+            }
+
+            cpu.MatMulHeads(px, xStride, inFeatures, tokens, w, pa, yStride, outFeatures);
+        }
+
+        foreach (WeightMatrix m in w)
+        {
+            m.Dispose();
+        }
+
+        Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-5);
+    }
+
     [Fact]
     public void CpuBackend_rope_matches_scalar_and_preserves_pair_norms()
     {
