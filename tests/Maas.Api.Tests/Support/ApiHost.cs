@@ -16,6 +16,9 @@ public sealed class ApiHost : IAsyncDisposable
 {
     public const string SigningSecret = "test-signing-secret-0123456789";
 
+    /// <summary>Kestrel's body limit in the tests (small, so the 413 path is cheap to reach).</summary>
+    public const int MaxRequestBodyBytes = 256 * 1024;
+
     private readonly WebApplication _app;
 
     private ApiHost(WebApplication app, PostgresTestDatabase database, int siloPort, string clusterId, Uri address)
@@ -55,6 +58,7 @@ public sealed class ApiHost : IAsyncDisposable
             ["Maas:Orleans:GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             ["Maas:Orleans:PrimarySiloEndpoint"] = $"127.0.0.1:{siloPort}",
             ["Maas:Orleans:ClusterId"] = clusterId,
+            ["Maas:Api:MaxRequestBodyBytes"] = MaxRequestBodyBytes.ToString(CultureInfo.InvariantCulture),
         };
         for (var i = 0; i < models.Count; i++)
         {
