@@ -43,6 +43,9 @@ public sealed class ApiHost : IAsyncDisposable
 
     public IGrainFactory Grains => _app.Services.GetRequiredService<IGrainFactory>();
 
+    /// <summary>The api silo's address as <c>SiloAddress.ToString()</c> writes it.</summary>
+    public string SiloAddress => _app.Services.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>().SiloAddress.ToString();
+
     public static async Task<ApiHost> StartAsync(IReadOnlyList<(string Id, string Path)> models)
     {
         var database = await PostgresTestDatabase.CreateAsync();
