@@ -37,6 +37,7 @@ public static class ApiApplication
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ServedModelCatalog>();
+        builder.Services.AddHostedService<ModelCatalogRefresher>();
         builder.Services.AddSingleton<ReplicaSelector>();
         builder.Services.AddSingleton<ApiMetrics>();
         builder.Services.AddSingleton<IUsageSink, LoggingUsageSink>();

@@ -51,6 +51,33 @@ public sealed class WorkerHostTests(WorkerHostFixture fixture) : IClassFixture<W
         Assert.Contains($"maas_worker_batch_sequences{{model=\"{WorkerHostFixture.Model}\"}} 0", metrics, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Model_only_in_the_models_table_is_loaded_on_first_generation()
+    {
+        const string model = "table-only-model";
+        await using (var db = fixture.Api.Database.CreateContext())
+        {
+            db.Models.Add(new Maas.Infrastructure.Persistence.ServedModel { Id = model, Path = Path.Combine(Path.GetTempPath(), "maas-missing-" + Guid.NewGuid().ToString("N")) });
+            await db.SaveChangesAsync();
+        }
+
+        var replica = fixture.Api.Grains.GetGrain<IModelReplicaGrain>(ReplicaKey.Format(model, 0));
+        var before = await replica.GetStatusAsync();
+        var command = new GenerateCommand { RequestId = "table-only-1", TenantId = TestTenants.All, PromptTokens = [1, 2, 3], MaxTokens = 1 };
+
+        // The folder does not exist, so the load itself fails: proof the worker found the model in the table and tried.
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await foreach (var _ in replica.GenerateAsync(command))
+            {
+            }
+        });
+        var after = await replica.GetStatusAsync();
+
+        Assert.Equal(ModelLoadState.NotConfigured, before.LoadState);
+        Assert.Equal(ModelLoadState.Failed, after.LoadState);
+    }
+
     private async Task<ReplicaStatus> WaitForLoadOutcomeAsync()
     {
         var replica = fixture.Api.Grains.GetGrain<IModelReplicaGrain>(ReplicaKey.Format(WorkerHostFixture.Model, 0));

@@ -46,7 +46,7 @@ public sealed class ApiHost : IAsyncDisposable
     /// <summary>The api silo's address as <c>SiloAddress.ToString()</c> writes it.</summary>
     public string SiloAddress => _app.Services.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>().SiloAddress.ToString();
 
-    public static async Task<ApiHost> StartAsync(IReadOnlyList<(string Id, string Path)> models)
+    public static async Task<ApiHost> StartAsync(IReadOnlyList<(string Id, string Path)> models, IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         var database = await PostgresTestDatabase.CreateAsync();
         await TestTenants.SeedAsync(database);
@@ -67,6 +67,11 @@ public sealed class ApiHost : IAsyncDisposable
         {
             settings[$"Maas:Models:{i}:Id"] = models[i].Id;
             settings[$"Maas:Models:{i}:Path"] = models[i].Path;
+        }
+
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
         }
 
         var app = ApiApplication.Build([], builder => builder.Configuration.AddInMemoryCollection(settings));
