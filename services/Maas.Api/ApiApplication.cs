@@ -6,6 +6,8 @@ using Maas.Api.Replicas;
 using Maas.Api.Usage;
 using Maas.Grains.Abstractions.Placement;
 using Maas.Grains.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 
 namespace Maas.Api;
 
@@ -30,9 +32,12 @@ public static class ApiApplication
 
         builder.AddApiHosting();
         builder.Services.AddMaasModelCatalog();
+        builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) => kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes);
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ServedModelCatalog>();
+        builder.Services.AddHostedService<ModelCatalogRefresher>();
         builder.Services.AddSingleton<ReplicaSelector>();
         builder.Services.AddSingleton<ApiMetrics>();
         builder.Services.AddSingleton<IUsageSink, LoggingUsageSink>();

@@ -82,6 +82,15 @@ public sealed class RequestValidationTests(ApiHostFixture api)
         await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, "invalid_json");
     }
 
+    [Fact]
+    public async Task Body_over_the_size_limit_is_413_in_the_openai_shape()
+    {
+        var prompt = new string('x', ApiHost.MaxRequestBodyBytes + 1024);
+        using var response = await api.Http.SendAsync(api.Requests.Post(Completions, TestTenants.A, $$"""{ "model": "model-a", "prompt": "{{prompt}}" }"""));
+
+        await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, "request_too_large");
+    }
+
     [Theory]
     [InlineData(Chat, $$"""{ "model": "no-such-model", {{Messages}} }""")]
     [InlineData(Completions, $$"""{ "model": "no-such-model", {{Prompt}} }""")]

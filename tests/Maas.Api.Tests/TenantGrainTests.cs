@@ -65,6 +65,33 @@ public sealed class TenantGrainTests(SiloClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Renewed_lease_outlives_its_original_expiry()
+    {
+        var tenant = fixture.Client.GetGrain<ITenantGrain>(TestTenants.Single);
+        var half = SiloClusterFixture.LeaseDuration / 2 + TimeSpan.FromMilliseconds(300);
+        Assert.True((await tenant.AdmitAsync(Request("renewed"))).Allowed);
+        try
+        {
+            await Task.Delay(half);
+            Assert.True(await tenant.RenewAsync("renewed"));
+            await Task.Delay(half);
+
+            Assert.Equal(1, await tenant.GetActiveRequestsAsync());
+            Assert.False((await tenant.AdmitAsync(Request("still-blocked"))).Allowed);
+        }
+        finally
+        {
+            await tenant.ReleaseAsync("renewed");
+        }
+    }
+
+    [Fact]
+    public async Task Renewing_a_slot_that_is_not_held_fails()
+    {
+        Assert.False(await fixture.Client.GetGrain<ITenantGrain>(TestTenants.Single).RenewAsync("never-admitted"));
+    }
+
+    [Fact]
     public async Task Policy_changes_in_postgres_apply_after_the_refresh_interval()
     {
         const string tenantId = "tenant-refresh";

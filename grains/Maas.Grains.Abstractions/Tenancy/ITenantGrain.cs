@@ -11,6 +11,10 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("Admit")]
     Task<AdmissionResult> AdmitAsync(AdmissionRequest request);
 
+    /// <summary>Extends a held slot's lease (long generations renew while they run); false if the slot is not held.</summary>
+    [Alias("Renew")]
+    Task<bool> RenewAsync(string requestId);
+
     /// <summary>Frees the request's slot; unknown ids are ignored.</summary>
     [Alias("Release")]
     Task ReleaseAsync(string requestId);

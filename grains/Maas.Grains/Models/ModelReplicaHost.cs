@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using Maas.Engine.Serving;
 using Maas.Grains.Abstractions.Models;
+using Maas.Infrastructure.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,10 +13,12 @@ namespace Maas.Grains.Models;
 /// <summary>
 /// Owns the engines of a worker silo: each configured model is loaded once, in the background, at start;
 /// every replica grain of that model on this silo shares the engine (it batches concurrent sequences).
-/// Its load state feeds the worker's readiness.
+/// A model only in the PostgreSQL models table is loaded on first use. The configured models' load state
+/// feeds the worker's readiness.
 /// </summary>
 public sealed partial class ModelReplicaHost(
     IOptions<ModelCatalogOptions> catalog,
+    IServiceScopeFactory scopes,
     IModelLoader loader,
     ReplicaMetrics metrics,
     ILogger<ModelReplicaHost> logger) : IHostedService, IAsyncDisposable
@@ -22,7 +27,8 @@ public sealed partial class ModelReplicaHost(
     private readonly CancellationTokenSource _stopping = new();
     private int _disposed;
 
-    public IReadOnlyList<string> ModelIds => [.. catalog.Value.Models.Select(m => m.Id)];
+    /// <summary>Configured models and any loaded on demand.</summary>
+    public IReadOnlyList<string> ModelIds => [.. catalog.Value.Models.Select(m => m.Id).Union(_loads.Keys, StringComparer.Ordinal)];
 
     /// <summary>True when every configured model has loaded.</summary>
     public bool AllReady => catalog.Value.Models.All(m => GetState(m.Id) == ModelLoadState.Ready);
@@ -71,12 +77,14 @@ public sealed partial class ModelReplicaHost(
     public ITextGenerator? TryGetLoaded(string model) =>
         _loads.TryGetValue(model, out var load) && load.IsCompletedSuccessfully ? load.Result : null;
 
-    /// <summary>Waits for the model's engine; throws if this worker is not configured for it or loading failed.</summary>
-    public Task<ITextGenerator> GetGeneratorAsync(string model, CancellationToken cancellationToken)
+    /// <summary>Waits for the model's engine; throws if the model is neither configured nor an enabled database model, or loading failed.</summary>
+    public async Task<ITextGenerator> GetGeneratorAsync(string model, CancellationToken cancellationToken)
     {
         var entry = catalog.Value.Find(model)
-            ?? throw new InvalidOperationException($"Model '{model}' is not configured on this worker (Maas:Models).");
-        return Load(entry).WaitAsync(cancellationToken);
+            ?? (_loads.ContainsKey(model) ? new ModelEntryOptions { Id = model } : null)
+            ?? await FindInDatabaseAsync(model, cancellationToken)
+            ?? throw new InvalidOperationException($"Model '{model}' is neither configured on this worker (Maas:Models) nor enabled in the models table.");
+        return await Load(entry).WaitAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -97,6 +105,18 @@ public sealed partial class ModelReplicaHost(
         }
 
         _stopping.Dispose();
+    }
+
+    private async Task<ModelEntryOptions?> FindInDatabaseAsync(string model, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        if (scope.ServiceProvider.GetService<MaasDbContext>() is not { } db)
+        {
+            return null;
+        }
+
+        var row = await db.Models.AsNoTracking().FirstOrDefaultAsync(m => m.Id == model && m.Enabled, cancellationToken);
+        return row is null ? null : new ModelEntryOptions { Id = row.Id, Path = row.Path, OwnedBy = row.OwnedBy };
     }
 
     private Task<ITextGenerator> Load(ModelEntryOptions model) =>

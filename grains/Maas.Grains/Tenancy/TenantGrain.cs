@@ -72,6 +72,19 @@ public sealed partial class TenantGrain(
         return Task.FromResult(result);
     }
 
+    public Task<bool> RenewAsync(string requestId)
+    {
+        var now = time.GetUtcNow();
+        ExpireLeases(now);
+        if (!_leases.ContainsKey(requestId))
+        {
+            return Task.FromResult(false);
+        }
+
+        _leases[requestId] = now + _options.LeaseDuration;
+        return Task.FromResult(true);
+    }
+
     public Task ReleaseAsync(string requestId)
     {
         _leases.Remove(requestId);

@@ -30,6 +30,10 @@ public static class GenerationRequestValidator
         {
             throw new ApiErrorException(ApiError.InvalidJson(ex.Message));
         }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw new ApiErrorException(ApiError.PayloadTooLarge());
+        }
 
         using (document)
         {

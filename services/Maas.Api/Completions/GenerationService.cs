@@ -10,7 +10,9 @@ using Maas.Api.Replicas;
 using Maas.Api.Usage;
 using Maas.Grains.Abstractions.Models;
 using Maas.Grains.Abstractions.Tenancy;
+using Maas.Grains.Tenancy;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 
 namespace Maas.Api.Completions;
 
@@ -26,6 +28,7 @@ public sealed partial class GenerationService(
     ReplicaSelector replicas,
     ApiMetrics metrics,
     IUsageSink usage,
+    IOptions<TenantGrainOptions> tenancy,
     TimeProvider time,
     ILogger<GenerationService> logger)
 {
@@ -56,12 +59,16 @@ public sealed partial class GenerationService(
                 throw new ApiErrorException(ToApiError(admission));
             }
 
+            using var renewal = new CancellationTokenSource();
+            var renewing = RenewLeaseAsync(tenant, identity, renewal.Token);
             try
             {
                 await RunAdmittedAsync(context, request, model, identity, endpoint, started);
             }
             finally
             {
+                await renewal.CancelAsync();
+                await renewing;
                 await ReleaseAsync(tenant, identity);
             }
         }
@@ -284,6 +291,30 @@ public sealed partial class GenerationService(
         }
     }
 
+    /// <summary>Keeps the tenant slot's lease alive while a long generation runs (the lease only exists to reclaim slots of dead callers).</summary>
+    private async Task RenewLeaseAsync(ITenantGrain tenant, GatewayIdentity identity, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(tenancy.Value.LeaseDuration / 3, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    await tenant.RenewAsync(identity.RequestId);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogRenewFailed(logger, ex, identity.TenantId, identity.RequestId);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The request finished.
+        }
+    }
+
     private async Task ReleaseAsync(ITenantGrain tenant, GatewayIdentity identity)
     {
         try
@@ -325,6 +356,9 @@ public sealed partial class GenerationService(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Tokenizing for model {Model} ({Path}) failed")]
     private static partial void LogTokenizerFailed(ILogger logger, Exception exception, string model, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing tenant {TenantId} slot of request {RequestId} failed")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception, string tenantId, string requestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing tenant {TenantId} slot of request {RequestId} failed; its lease will expire")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception, string tenantId, string requestId);

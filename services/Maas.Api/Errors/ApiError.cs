@@ -21,6 +21,9 @@ public sealed record ApiError(int Status, OpenAiError Error, int? RetryAfterSeco
     public static ApiError ContextLengthExceeded(string param, string message) =>
         new(StatusCodes.Status400BadRequest, new OpenAiError(message, InvalidRequest, param, "context_length_exceeded"));
 
+    public static ApiError PayloadTooLarge() =>
+        new(StatusCodes.Status413PayloadTooLarge, new OpenAiError("The request body is too large.", InvalidRequest, null, "request_too_large"));
+
     public static ApiError InvalidGatewaySignature() =>
         new(StatusCodes.Status401Unauthorized, new OpenAiError("The request was not authenticated by the gateway.", InvalidRequest, null, "invalid_gateway_signature"));
 

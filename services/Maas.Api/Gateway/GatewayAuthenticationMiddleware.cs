@@ -41,6 +41,6 @@ public sealed partial class GatewayAuthenticationMiddleware(
         return next(context);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Path}: gateway headers present {Present} but not valid")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Path}: gateway headers missing or not verifying (all present: {Present})")]
     private static partial void LogRejected(ILogger logger, PathString path, bool present);
 }

@@ -1,34 +1,62 @@
 using System.Collections.Frozen;
 using System.Text.Json;
 using Maas.Grains.Models;
+using Maas.Infrastructure.Persistence;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Maas.Api.Models;
 
-/// <summary>The models this deployment serves (configuration "Maas:Models"), resolved once at start.</summary>
+/// <summary>
+/// The models this deployment serves: those configured under "Maas:Models" plus the enabled rows of the
+/// PostgreSQL models table (configuration wins on the same id). <see cref="ModelCatalogRefresher"/> re-reads the table.
+/// </summary>
 public sealed partial class ServedModelCatalog
 {
     /// <summary>Used when a checkpoint's config.json cannot be read and no MaxContextLength is configured.</summary>
     public const int FallbackContextLength = 4096;
 
-    private readonly FrozenDictionary<string, ServedModel> _models;
+    private readonly IReadOnlyList<ModelEntryOptions> _configured;
+    private readonly ILogger<ServedModelCatalog> _logger;
+    private volatile FrozenDictionary<string, ServedModel> _models;
 
     public ServedModelCatalog(IOptions<ModelCatalogOptions> options, ILogger<ServedModelCatalog> logger)
     {
-        _models = options.Value.Models
-            .Select(m => Resolve(m, logger))
-            .ToFrozenDictionary(m => m.Id, StringComparer.Ordinal);
+        _configured = options.Value.Models;
+        _logger = logger;
+        _models = _configured.Select(m => Resolve(m, null, logger)).ToFrozenDictionary(m => m.Id, StringComparer.Ordinal);
     }
 
     public IEnumerable<ServedModel> All => _models.Values.OrderBy(m => m.Id, StringComparer.Ordinal);
 
     public ServedModel? Find(string id) => _models.GetValueOrDefault(id);
 
-    private static ServedModel Resolve(ModelEntryOptions entry, ILogger logger)
+    /// <summary>Merges the enabled models of the database into the catalog; models already resolved keep their loaded tokenizers.</summary>
+    public async Task RefreshAsync(MaasDbContext db, CancellationToken cancellationToken)
+    {
+        var rows = await db.Models.AsNoTracking().Where(m => m.Enabled).ToListAsync(cancellationToken);
+        var current = _models;
+        var next = new Dictionary<string, ServedModel>(StringComparer.Ordinal);
+        foreach (var entry in _configured)
+        {
+            next[entry.Id] = current[entry.Id];
+        }
+
+        foreach (var row in rows.Where(r => !next.ContainsKey(r.Id)))
+        {
+            next[row.Id] = current.TryGetValue(row.Id, out var known) && known.Path == row.Path
+                ? known
+                : Resolve(new ModelEntryOptions { Id = row.Id, Path = row.Path, OwnedBy = row.OwnedBy }, row.CreatedAt, _logger);
+        }
+
+        _models = next.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    private static ServedModel Resolve(ModelEntryOptions entry, DateTimeOffset? createdAt, ILogger logger)
     {
         var configPath = System.IO.Path.Combine(entry.Path, "config.json");
         int? checkpointContext = null;
-        long created = 0;
+        long created = createdAt?.ToUnixTimeSeconds() ?? 0;
         try
         {
             using var stream = File.OpenRead(configPath);
@@ -38,7 +66,10 @@ public sealed partial class ServedModelCatalog
                 checkpointContext = value;
             }
 
-            created = new DateTimeOffset(File.GetLastWriteTimeUtc(configPath)).ToUnixTimeSeconds();
+            if (created <= 0)
+            {
+                created = new DateTimeOffset(File.GetLastWriteTimeUtc(configPath)).ToUnixTimeSeconds();
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
         {

@@ -16,6 +16,9 @@ public sealed class ApiHost : IAsyncDisposable
 {
     public const string SigningSecret = "test-signing-secret-0123456789";
 
+    /// <summary>Kestrel's body limit in the tests (small, so the 413 path is cheap to reach).</summary>
+    public const int MaxRequestBodyBytes = 256 * 1024;
+
     private readonly WebApplication _app;
 
     private ApiHost(WebApplication app, PostgresTestDatabase database, int siloPort, string clusterId, Uri address)
@@ -40,7 +43,10 @@ public sealed class ApiHost : IAsyncDisposable
 
     public IGrainFactory Grains => _app.Services.GetRequiredService<IGrainFactory>();
 
-    public static async Task<ApiHost> StartAsync(IReadOnlyList<(string Id, string Path)> models)
+    /// <summary>The api silo's address as <c>SiloAddress.ToString()</c> writes it.</summary>
+    public string SiloAddress => _app.Services.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>().SiloAddress.ToString();
+
+    public static async Task<ApiHost> StartAsync(IReadOnlyList<(string Id, string Path)> models, IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         var database = await PostgresTestDatabase.CreateAsync();
         await TestTenants.SeedAsync(database);
@@ -55,11 +61,17 @@ public sealed class ApiHost : IAsyncDisposable
             ["Maas:Orleans:GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             ["Maas:Orleans:PrimarySiloEndpoint"] = $"127.0.0.1:{siloPort}",
             ["Maas:Orleans:ClusterId"] = clusterId,
+            ["Maas:Api:MaxRequestBodyBytes"] = MaxRequestBodyBytes.ToString(CultureInfo.InvariantCulture),
         };
         for (var i = 0; i < models.Count; i++)
         {
             settings[$"Maas:Models:{i}:Id"] = models[i].Id;
             settings[$"Maas:Models:{i}:Path"] = models[i].Path;
+        }
+
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
         }
 
         var app = ApiApplication.Build([], builder => builder.Configuration.AddInMemoryCollection(settings));

@@ -33,7 +33,8 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<WorkerProcess> StartAsync(ApiHost api, string modelId, string modelPath, TimeSpan readyTimeout)
+    /// <summary>Starts a worker serving one model and waits until <paramref name="healthPath"/> answers 200.</summary>
+    public static async Task<WorkerProcess> StartAsync(ApiHost api, string modelId, string modelPath, TimeSpan timeout, string healthPath = "/health/ready")
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
         var folder = Path.Combine(TestEnvironment.RepositoryRoot, "services", "Maas.Worker", "bin", configuration, "net10.0");
@@ -73,7 +74,16 @@ public sealed class WorkerProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => worker.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await worker.WaitUntilReadyAsync(readyTimeout);
+        try
+        {
+            await worker.WaitUntilHealthyAsync(healthPath, timeout);
+        }
+        catch
+        {
+            await worker.DisposeAsync();
+            throw;
+        }
+
         return worker;
     }
 
@@ -88,7 +98,7 @@ public sealed class WorkerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private async Task WaitUntilReadyAsync(TimeSpan timeout)
+    private async Task WaitUntilHealthyAsync(string healthPath, TimeSpan timeout)
     {
         using var http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + timeout;
@@ -101,7 +111,7 @@ public sealed class WorkerProcess : IAsyncDisposable
 
             try
             {
-                using var response = await http.GetAsync("/health/ready");
+                using var response = await http.GetAsync(healthPath);
                 if (response.IsSuccessStatusCode)
                 {
                     return;
@@ -119,7 +129,7 @@ public sealed class WorkerProcess : IAsyncDisposable
             await Task.Delay(500);
         }
 
-        throw new TimeoutException($"The worker was not ready (model loaded, database reachable) within {timeout}:\n{Output}");
+        throw new TimeoutException($"The worker's {healthPath} did not answer 200 within {timeout}:\n{Output}");
     }
 
     private void Append(string? line)

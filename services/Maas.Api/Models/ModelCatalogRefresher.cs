@@ -1,0 +1,34 @@
+using Maas.Infrastructure.Persistence;
+using Microsoft.Extensions.Options;
+
+namespace Maas.Api.Models;
+
+/// <summary>Re-reads the PostgreSQL models table into <see cref="ServedModelCatalog"/> at start and every <see cref="ApiOptions.ModelRefreshInterval"/>.</summary>
+public sealed partial class ModelCatalogRefresher(
+    ServedModelCatalog catalog,
+    IServiceScopeFactory scopes,
+    IOptions<ApiOptions> options,
+    ILogger<ModelCatalogRefresher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.ModelRefreshInterval);
+        do
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await catalog.RefreshAsync(scope.ServiceProvider.GetRequiredService<MaasDbContext>(), stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Keep serving the models known so far while PostgreSQL is unreachable.
+                LogRefreshFailed(logger, ex);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the models table failed; keeping the current model catalog")]
+    private static partial void LogRefreshFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,37 @@
+namespace Maas.Api.Tests.Support;
+
+/// <summary>
+/// The api host plus a real worker process configured for a model whose folder does not exist, so the
+/// worker runs and joins the cluster but can never load the model (in any build of the engine).
+/// </summary>
+public sealed class WorkerHostFixture : IAsyncLifetime
+{
+    public const string Model = "unloadable-model";
+
+    private ApiHost? _api;
+    private WorkerProcess? _worker;
+
+    public ApiHost Api => _api ?? throw new InvalidOperationException("Not started.");
+
+    public WorkerProcess Worker => _worker ?? throw new InvalidOperationException("Not started.");
+
+    public async Task InitializeAsync()
+    {
+        var missingFolder = Path.Combine(Path.GetTempPath(), "maas-no-such-model-" + Guid.NewGuid().ToString("N"));
+        _api = await ApiHost.StartAsync([]);
+        _worker = await WorkerProcess.StartAsync(_api, Model, missingFolder, TimeSpan.FromMinutes(2), "/health/live");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_worker is not null)
+        {
+            await _worker.DisposeAsync();
+        }
+
+        if (_api is not null)
+        {
+            await _api.DisposeAsync();
+        }
+    }
+}
