@@ -15,7 +15,7 @@ public sealed class GenerationTests(GenerationFixture fixture) : IClassFixture<G
     private const string Chat = "/v1/chat/completions";
     private const string Completions = "/v1/completions";
 
-    [ModelFact]
+    [Fact]
     public async Task Chat_completion_returns_an_assistant_message_with_usage()
     {
         const string body = """{ "model": "test-model", "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": [{"type": "text", "text": "Hello"}]}], "max_tokens": 8, "temperature": 0 }""";
@@ -41,7 +41,7 @@ public sealed class GenerationTests(GenerationFixture fixture) : IClassFixture<G
         Assert.InRange(usage.GetProperty("prompt_tokens_details").GetProperty("cached_tokens").GetInt32(), 0, prompt);
     }
 
-    [ModelFact]
+    [Fact]
     public async Task Chat_stream_sends_role_then_content_then_finish_then_usage_then_done()
     {
         const string body = """{ "model": "test-model", "messages": [{"role": "user", "content": "Count to five."}], "max_tokens": 6, "ignore_eos": true, "stream": true, "stream_options": {"include_usage": true} }""";
@@ -67,7 +67,7 @@ public sealed class GenerationTests(GenerationFixture fixture) : IClassFixture<G
         Assert.Equal(JsonValueKind.String, chunks[^2].GetProperty("choices")[0].GetProperty("finish_reason").ValueKind);
     }
 
-    [ModelFact]
+    [Fact]
     public async Task Completion_with_ignore_eos_generates_exactly_max_tokens()
     {
         const string body = """{ "model": "test-model", "prompt": "Once upon a time", "max_tokens": 5, "ignore_eos": true, "seed": 7 }""";
@@ -83,7 +83,7 @@ public sealed class GenerationTests(GenerationFixture fixture) : IClassFixture<G
         Assert.Equal(5, json.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
     }
 
-    [ModelFact]
+    [Fact]
     public async Task Completion_stream_ends_with_done_and_concatenates_to_the_same_text_as_non_streaming()
     {
         const string body = """{ "model": "test-model", "prompt": "The plant", "max_tokens": 6, "ignore_eos": true, "temperature": 0 }""";
@@ -104,7 +104,7 @@ public sealed class GenerationTests(GenerationFixture fixture) : IClassFixture<G
         Assert.Equal(expected, streamed);
     }
 
-    [ModelFact]
+    [Fact]
     public async Task Same_seed_gives_the_same_completion()
     {
         const string body = """{ "model": "test-model", "prompt": "Hello", "max_tokens": 8, "ignore_eos": true, "temperature": 1, "seed": 1234 }""";
@@ -115,7 +115,7 @@ public sealed class GenerationTests(GenerationFixture fixture) : IClassFixture<G
         Assert.Equal(first, second);
     }
 
-    [ModelFact]
+    [Fact]
     public async Task Chat_logprobs_come_back_in_the_openai_shape()
     {
         const string body = """{ "model": "test-model", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 3, "ignore_eos": true, "logprobs": true, "top_logprobs": 2 }""";
@@ -132,7 +132,7 @@ public sealed class GenerationTests(GenerationFixture fixture) : IClassFixture<G
         });
     }
 
-    [ModelFact]
+    [Fact]
     public async Task Prompt_longer_than_the_context_is_400_context_length_exceeded()
     {
         var prompt = string.Concat(Enumerable.Repeat("hello world ", 100_000 / 12));
@@ -142,7 +142,7 @@ public sealed class GenerationTests(GenerationFixture fixture) : IClassFixture<G
         await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, "context_length_exceeded", "prompt");
     }
 
-    [ModelFact]
+    [Fact]
     public async Task Client_disconnect_cancels_the_generation_and_frees_the_tenant_slot()
     {
         var tenant = fixture.Api.Grains.GetGrain<ITenantGrain>(TestTenants.Single);

@@ -36,8 +36,11 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts e.g. ("services", "Maas.Worker") with settings passed as --Key value pairs.</summary>
-    public static async Task<ServiceProcess> StartAsync(string folder, string project, IReadOnlyDictionary<string, string> settings, TimeSpan readyTimeout, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts e.g. ("services", "Maas.Worker") with settings passed as --Key value pairs and waits until
+    /// <paramref name="healthPath"/> answers 200.
+    /// </summary>
+    public static async Task<ServiceProcess> StartAsync(string folder, string project, IReadOnlyDictionary<string, string> settings, TimeSpan readyTimeout, string healthPath = "/health/ready", CancellationToken cancellationToken = default)
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
         var output = Path.Combine(TestEnvironment.RepositoryRoot, folder, project, "bin", configuration, "net10.0");
@@ -73,7 +76,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            await service.WaitUntilReadyAsync(readyTimeout, cancellationToken);
+            await service.WaitUntilHealthyAsync(healthPath, readyTimeout, cancellationToken);
         }
         catch
         {
@@ -100,7 +103,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task WaitUntilHealthyAsync(string healthPath, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + timeout;
@@ -113,7 +116,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
             try
             {
-                using var response = await http.GetAsync("/health/ready", cancellationToken);
+                using var response = await http.GetAsync(healthPath, cancellationToken);
                 if (response.IsSuccessStatusCode)
                 {
                     return;
@@ -131,7 +134,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             await Task.Delay(250, cancellationToken);
         }
 
-        throw new TimeoutException($"{Name} was not ready within {timeout}:\n{Output}");
+        throw new TimeoutException($"{Name} did not answer {healthPath} with 200 within {timeout}:\n{Output}");
     }
 
     private void Append(string? line)

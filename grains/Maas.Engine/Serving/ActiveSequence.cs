@@ -18,7 +18,8 @@ internal sealed class ActiveSequence
     {
         Request = request;
         PromptTokens = promptTokens;
-        Sampler = new Sampler(request.Sampling, vocabSize);
+        // Ids past the tokenizer's vocabulary are padding rows of the embedding: never text, never sampled.
+        Sampler = new Sampler(request.Sampling, vocabSize, sampleableTokens: Math.Min(vocabSize, tokenizer.VocabSize));
         Detokenizer = new StreamingDetokenizer(tokenizer);
         StopMatcher = new StopSequenceMatcher(request.Stop);
         Events = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });

@@ -234,10 +234,8 @@ internal sealed class GenerationScheduler : IDisposable
         }
     }
 
-    private void Emit(ActiveSequence sequence, Span<float> logits)
+    private void Emit(ActiveSequence sequence, ReadOnlySpan<float> logits)
     {
-        // Ids past the tokenizer's vocabulary are padding rows of the embedding: never text, never sampled.
-        logits[_tokenizer.VocabSize..].Fill(float.NegativeInfinity);
         var token = sequence.Sampler.Sample(logits);
         sequence.CompletionTokens++;
         var request = sequence.Request;

@@ -7,4 +7,4 @@ public sealed record AdmissionRequest(
     [property: Id(1)] string KeyId,
     [property: Id(2)] string Model,
     [property: Id(3)] int MaxTokens,
-    [property: Id(4)] int PromptTokenBound);
+    [property: Id(4)] int PromptTokens);

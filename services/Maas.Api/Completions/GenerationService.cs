@@ -51,9 +51,19 @@ public sealed partial class GenerationService(
                     $"'{request.MaxTokensParam}' is {requested}, but this model's maximum context length is {model.ContextLength} tokens."));
             }
 
+            // Tokenized before admission (ARCHITECTURE §1), so the tenant grain admits on the real prompt size.
+            var promptTokens = Tokenize(model, request);
+            var contextLength = model.ContextLength;
+            if (promptTokens.Length >= contextLength || (request.MaxTokens is { } max && promptTokens.Length + max > contextLength))
+            {
+                throw new ApiErrorException(ApiError.ContextLengthExceeded(request.PromptParam,
+                    $"This model's maximum context length is {contextLength} tokens. However, you requested {promptTokens.Length + (request.MaxTokens ?? 0)} tokens " +
+                    $"({promptTokens.Length} in the prompt, {request.MaxTokens ?? 0} for the completion). Please reduce the prompt or the completion length."));
+            }
+
             var identity = context.GetGatewayIdentity();
             var tenant = grains.GetGrain<ITenantGrain>(identity.TenantId);
-            var admission = await tenant.AdmitAsync(new AdmissionRequest(identity.RequestId, identity.KeyId, model.Id, request.MaxTokens ?? model.ContextLength, request.PromptBytes));
+            var admission = await tenant.AdmitAsync(new AdmissionRequest(identity.RequestId, identity.KeyId, model.Id, request.MaxTokens ?? model.ContextLength, promptTokens.Length));
             if (!admission.Allowed)
             {
                 throw new ApiErrorException(ToApiError(admission));
@@ -63,7 +73,7 @@ public sealed partial class GenerationService(
             var renewing = RenewLeaseAsync(tenant, identity, renewal.Token);
             try
             {
-                await RunAdmittedAsync(context, request, model, identity, endpoint, started);
+                await RunAdmittedAsync(context, request, model, promptTokens, identity, endpoint, started);
             }
             finally
             {
@@ -92,18 +102,11 @@ public sealed partial class GenerationService(
         }
     }
 
-    private async Task RunAdmittedAsync(HttpContext context, ValidatedGeneration request, ServedModel model, GatewayIdentity identity, string endpoint, long started)
+    private async Task RunAdmittedAsync(HttpContext context, ValidatedGeneration request, ServedModel model, int[] promptTokens, GatewayIdentity identity, string endpoint, long started)
     {
         var aborted = context.RequestAborted;
         var startedAt = time.GetUtcNow();
-        var promptTokens = Tokenize(model, request);
         var contextLength = model.ContextLength;
-        if (promptTokens.Length >= contextLength || (request.MaxTokens is { } max && promptTokens.Length + max > contextLength))
-        {
-            throw new ApiErrorException(ApiError.ContextLengthExceeded(request.PromptParam,
-                $"This model's maximum context length is {contextLength} tokens. However, you requested {promptTokens.Length + (request.MaxTokens ?? 0)} tokens " +
-                $"({promptTokens.Length} in the prompt, {request.MaxTokens ?? 0} for the completion). Please reduce the prompt or the completion length."));
-        }
 
         var command = new GenerateCommand
         {

@@ -34,9 +34,4 @@ public sealed record ValidatedGeneration
 
     /// <summary>Field that holds the prompt: "messages" or "prompt".</summary>
     public string PromptParam => Kind == GenerationKind.Chat ? "messages" : "prompt";
-
-    /// <summary>UTF-8 bytes of the prompt text: an upper bound on its byte-level BPE tokens before templating.</summary>
-    public int PromptBytes => Kind == GenerationKind.Chat
-        ? Messages.Sum(m => System.Text.Encoding.UTF8.GetByteCount(m.Content))
-        : System.Text.Encoding.UTF8.GetByteCount(Prompt);
 }

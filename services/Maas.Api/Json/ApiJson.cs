@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -12,5 +13,9 @@ public static class ApiJson
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.Strict,
         PropertyNameCaseInsensitive = false,
+
+        // Raw UTF-8 like OpenAI's responses: generated text is mostly non-ASCII for many plants' languages,
+        // and the body is JSON, never HTML, so HTML-safe escaping only bloats it.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 }

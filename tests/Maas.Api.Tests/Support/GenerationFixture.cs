@@ -1,29 +1,31 @@
+using Maas.Engine;
+using Maas.Engine.Checkpoints;
+using Maas.Testing;
+
 namespace Maas.Api.Tests.Support;
 
 /// <summary>
-/// The api host plus a real worker process serving the MAAS_TEST_MODEL checkpoint as "test-model".
-/// Starts nothing when MAAS_TEST_MODEL is unset (the tests are skipped then).
+/// The api host plus a real worker process serving a tiny random DeepSeek-V2-shaped checkpoint (written
+/// for the test run, with the real DeepSeek-V3 tokenizer) as "test-model".
 /// </summary>
 public sealed class GenerationFixture : IAsyncLifetime
 {
     public const string Model = "test-model";
 
+    private readonly string _checkpoint = Path.Combine(Path.GetTempPath(), "maas-api-tests-" + Guid.NewGuid().ToString("N")[..8]);
     private ApiHost? _api;
-    private WorkerProcess? _worker;
+    private ServiceProcess? _worker;
 
-    public ApiHost Api => _api ?? throw new InvalidOperationException("MAAS_TEST_MODEL is not set.");
+    public ApiHost Api => _api ?? throw new InvalidOperationException("Not started.");
 
-    public WorkerProcess Worker => _worker ?? throw new InvalidOperationException("MAAS_TEST_MODEL is not set.");
+    public ServiceProcess Worker => _worker ?? throw new InvalidOperationException("Not started.");
 
     public async Task InitializeAsync()
     {
-        if (ModelFactAttribute.ModelPath is not { Length: > 0 } path)
-        {
-            return;
-        }
-
-        _api = await ApiHost.StartAsync([(Model, path)]);
-        _worker = await WorkerProcess.StartAsync(_api, Model, path, TimeSpan.FromMinutes(5));
+        RandomCheckpointWriter.Write(_checkpoint, CheckpointShape.Tiny, layers: 2, WeightPrecision.Bf16,
+            Path.Combine(TestEnvironment.RepositoryRoot, "infra", "models", "deepseek-v3-tokenizer"), seed: 5);
+        _api = await ApiHost.StartAsync([(Model, _checkpoint)]);
+        _worker = await WorkerProcesses.StartAsync(_api, Model, _checkpoint, TimeSpan.FromMinutes(5));
     }
 
     public async Task DisposeAsync()
@@ -36,6 +38,11 @@ public sealed class GenerationFixture : IAsyncLifetime
         if (_api is not null)
         {
             await _api.DisposeAsync();
+        }
+
+        if (Directory.Exists(_checkpoint))
+        {
+            Directory.Delete(_checkpoint, recursive: true);
         }
     }
 }

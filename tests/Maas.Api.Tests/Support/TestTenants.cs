@@ -27,7 +27,24 @@ public static class TestTenants
     public const string Disabled = "tenant-disabled";
 
     /// <summary>A real checkpoint folder (config.json) so the api reads the model's context length.</summary>
-    public static string GoldenModelFolder => TestEnvironment.Fixture("golden", "deepseek2-tiny-a");
+    /// <summary>
+    /// A model folder the api can serve requests for up to admission: the golden tiny model's config plus
+    /// the real DeepSeek-V3 tokenizer files (the api tokenizes before it admits). No worker loads it.
+    /// </summary>
+    public static string GoldenModelFolder => ModelFolder.Value;
+
+    private static readonly Lazy<string> ModelFolder = new(() =>
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "maas-api-tests-model-" + Environment.ProcessId);
+        Directory.CreateDirectory(folder);
+        File.Copy(TestEnvironment.Fixture("golden", "deepseek2-tiny-a", "config.json"), Path.Combine(folder, "config.json"), overwrite: true);
+        foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json" })
+        {
+            File.Copy(Path.Combine(TestEnvironment.RepositoryRoot, "infra", "models", "deepseek-v3-tokenizer", file), Path.Combine(folder, file), overwrite: true);
+        }
+
+        return folder;
+    });
 
     public static async Task SeedAsync(PostgresTestDatabase database)
     {

@@ -1,3 +1,5 @@
+using Maas.Testing;
+
 namespace Maas.Api.Tests.Support;
 
 /// <summary>
@@ -9,17 +11,17 @@ public sealed class WorkerHostFixture : IAsyncLifetime
     public const string Model = "unloadable-model";
 
     private ApiHost? _api;
-    private WorkerProcess? _worker;
+    private ServiceProcess? _worker;
 
     public ApiHost Api => _api ?? throw new InvalidOperationException("Not started.");
 
-    public WorkerProcess Worker => _worker ?? throw new InvalidOperationException("Not started.");
+    public ServiceProcess Worker => _worker ?? throw new InvalidOperationException("Not started.");
 
     public async Task InitializeAsync()
     {
         var missingFolder = Path.Combine(Path.GetTempPath(), "maas-no-such-model-" + Guid.NewGuid().ToString("N"));
         _api = await ApiHost.StartAsync([]);
-        _worker = await WorkerProcess.StartAsync(_api, Model, missingFolder, TimeSpan.FromMinutes(2), "/health/live");
+        _worker = await WorkerProcesses.StartAsync(_api, Model, missingFolder, TimeSpan.FromMinutes(2), "/health/live");
     }
 
     public async Task DisposeAsync()
