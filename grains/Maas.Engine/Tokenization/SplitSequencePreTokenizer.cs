@@ -35,7 +35,7 @@ internal sealed class SplitSequencePreTokenizer : PreTokenizer
         }
 
         _standIns = CodePointStandIns.For(rustPatterns);
-        _patterns = [.. _standIns.Patterns.Select(p => new Regex(p, RegexOptions.Compiled | RegexOptions.CultureInvariant))];
+        _patterns = [.. _standIns.Patterns.Select(p => new Regex(EndAnchorsToAbsolute(p), RegexOptions.Compiled | RegexOptions.CultureInvariant))];
     }
 
     public override IEnumerable<(int Offset, int Length)> PreTokenize(string text) => Split(text);
@@ -94,6 +94,48 @@ internal sealed class SplitSequencePreTokenizer : PreTokenizer
         }
 
         return pieces;
+    }
+
+    /// <summary>
+    /// Rust's $ (without the m flag) matches only at the very end; .NET's $ also matches before a final
+    /// newline, so it becomes \z. Only unescaped $ outside character classes is an anchor.
+    /// </summary>
+    internal static string EndAnchorsToAbsolute(string pattern)
+    {
+        if (!pattern.Contains('$', StringComparison.Ordinal))
+        {
+            return pattern;
+        }
+
+        var result = new System.Text.StringBuilder(pattern.Length + 4);
+        bool inClass = false;
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            char c = pattern[i];
+            if (c == '\\' && i + 1 < pattern.Length)
+            {
+                result.Append(c).Append(pattern[++i]);
+                continue;
+            }
+
+            if (inClass)
+            {
+                inClass = c != ']';
+            }
+            else if (c == '[')
+            {
+                inClass = true;
+            }
+            else if (c == '$')
+            {
+                result.Append("\\z");
+                continue;
+            }
+
+            result.Append(c);
+        }
+
+        return result.ToString();
     }
 
     /// <summary>Whether a quantifier outside any character class is followed by '+'.</summary>

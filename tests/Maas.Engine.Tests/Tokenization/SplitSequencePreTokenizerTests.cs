@@ -89,4 +89,14 @@ public sealed class SplitSequencePreTokenizerTests
         var pre = new SplitSequencePreTokenizer([@"[*+]+"]);
         Assert.Equal([(0, 1), (1, 2), (3, 1)], pre.Split("a*+b"));
     }
+
+    [Fact]
+    public void Dollar_anchors_only_at_the_very_end_as_in_rust()
+    {
+        // Rust: "a$" does not match "a\n" (no match → one gap piece); .NET's own $ would match before the final \n.
+        Assert.Equal([(0, 2)], new SplitSequencePreTokenizer(["a$"]).Split("a\n"));
+        Assert.Equal([(0, 1), (1, 2)], new SplitSequencePreTokenizer([@"\s+$"]).Split("b \n"));
+        Assert.Equal([(0, 3)], new SplitSequencePreTokenizer([@"\s+$"]).Split("  b"));
+        Assert.Equal(@"[$]\z", SplitSequencePreTokenizer.EndAnchorsToAbsolute(@"[$]$"));
+    }
 }
