@@ -9,13 +9,33 @@ namespace Maas.Engine.Tokenization;
 /// between them both become pieces. The trailing <c>ByteLevel</c> step (use_regex false) does no
 /// splitting; the byte mapping itself is done by <see cref="BpeTokenizer"/> with ByteLevel on.
 /// </summary>
+/// <remarks>
+/// Translating the Rust regex patterns to .NET: the syntax DeepSeek uses (classes, \p{..} categories,
+/// \s, lookahead) reads the same in both engines, and Rust's \s (Unicode White_Space) equals .NET's
+/// \s ([\f\n\r\t\v\x85\p{Z}]). The semantic difference is that Rust matches code points while
+/// .NET matches UTF-16 units, so \p{L} would not match 𝔘 and {1,3} would count surrogate halves. The
+/// text is therefore matched one char per code point, with supplementary-plane characters replaced by
+/// stand-ins (<see cref="CodePointStandIns"/>, <see cref="CodePointText"/>), and offsets mapped back.
+/// Possessive quantifiers (Oniguruma a*+, read by .NET as "a* repeated") are rejected.
+/// </remarks>
 internal sealed class SplitSequencePreTokenizer : PreTokenizer
 {
     private readonly Regex[] _patterns;
+    private readonly CodePointStandIns _standIns;
 
-    public SplitSequencePreTokenizer(IReadOnlyList<Regex> patterns)
+    /// <param name="rustPatterns">The Split steps' patterns as written in tokenizer.json (Rust regex syntax).</param>
+    public SplitSequencePreTokenizer(IReadOnlyList<string> rustPatterns)
     {
-        _patterns = [.. patterns];
+        foreach (string pattern in rustPatterns)
+        {
+            if (HasPossessiveQuantifier(pattern))
+            {
+                throw new NotSupportedException($"Pre-tokenizer pattern uses a possessive quantifier, which this translation does not handle: {pattern}");
+            }
+        }
+
+        _standIns = CodePointStandIns.For(rustPatterns);
+        _patterns = [.. _standIns.Patterns.Select(p => new Regex(EndAnchorsToAbsolute(p), RegexOptions.Compiled | RegexOptions.CultureInvariant))];
     }
 
     public override IEnumerable<(int Offset, int Length)> PreTokenize(string text) => Split(text);
@@ -30,7 +50,7 @@ internal sealed class SplitSequencePreTokenizer : PreTokenizer
             return [];
         }
 
-        CodePointText codePoints = CodePointText.Create(text);
+        CodePointText codePoints = CodePointText.Create(text, _standIns);
         string compact = codePoints.Compact;
         var pieces = new List<(int Offset, int Length)> { (0, compact.Length) };
         var next = new List<(int Offset, int Length)>();
@@ -77,31 +97,45 @@ internal sealed class SplitSequencePreTokenizer : PreTokenizer
     }
 
     /// <summary>
-    /// Turns a tokenizer.json (Rust regex / Oniguruma syntax) pattern into a .NET Regex. The DeepSeek
-    /// patterns use only syntax both engines read alike (classes, \p{..} categories, \s, lookahead);
-    /// the differences that matter are semantic and handled elsewhere: Rust matches code points while
-    /// .NET matches UTF-16 units (see <see cref="CodePointText"/>), and Rust's \s is Unicode
-    /// White_Space, which equals .NET's \s ([\f\n\r\t\v\x85\p{Z}]). Possessive quantifiers
-    /// (Oniguruma's a*+, which .NET would read as "a* repeated") are rejected.
+    /// Rust's $ (without the m flag) matches only at the very end; .NET's $ also matches before a final
+    /// newline, so it becomes \z. Only unescaped $ outside character classes is an anchor.
     /// </summary>
-    public static Regex TranslatePattern(string rustPattern)
+    internal static string EndAnchorsToAbsolute(string pattern)
     {
-        // Text is matched with supplementary-plane characters replaced by category stand-ins, so a pattern
-        // naming such characters literally (e.g. a range 𐐀-𐑏) would silently never match them.
-        foreach (char c in rustPattern)
+        if (!pattern.Contains('$', StringComparison.Ordinal))
         {
-            if (char.IsSurrogate(c))
+            return pattern;
+        }
+
+        var result = new System.Text.StringBuilder(pattern.Length + 4);
+        bool inClass = false;
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            char c = pattern[i];
+            if (c == '\\' && i + 1 < pattern.Length)
             {
-                throw new NotSupportedException($"Pre-tokenizer pattern names supplementary-plane characters literally, which the code-point translation does not handle yet: {rustPattern}");
+                result.Append(c).Append(pattern[++i]);
+                continue;
             }
+
+            if (inClass)
+            {
+                inClass = c != ']';
+            }
+            else if (c == '[')
+            {
+                inClass = true;
+            }
+            else if (c == '$')
+            {
+                result.Append("\\z");
+                continue;
+            }
+
+            result.Append(c);
         }
 
-        if (HasPossessiveQuantifier(rustPattern))
-        {
-            throw new NotSupportedException($"Pre-tokenizer pattern uses a possessive quantifier, which this translation does not handle: {rustPattern}");
-        }
-
-        return new Regex(rustPattern, RegexOptions.Compiled | RegexOptions.CultureInvariant);
+        return result.ToString();
     }
 
     /// <summary>Whether a quantifier outside any character class is followed by '+'.</summary>

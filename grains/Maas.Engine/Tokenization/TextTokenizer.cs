@@ -94,20 +94,19 @@ public sealed class TextTokenizer
             ? throw new InvalidDataException($"{configPath}: eos_token is missing")
             : model.IdOf(eos) ?? throw new InvalidDataException($"{configPath}: eos_token '{eos}' is not in {tokenizerPath}");
 
-        var options = new BpeOptions(model.Vocabulary)
-        {
-            Merges = model.Merges,
-            ByteLevel = true,
-            PreTokenizer = new SplitSequencePreTokenizer(model.SplitPatterns),
-        };
         BpeTokenizer bpe;
         try
         {
-            bpe = BpeTokenizer.Create(options);
+            bpe = BpeTokenizer.Create(new BpeOptions(model.Vocabulary)
+            {
+                Merges = model.Merges,
+                ByteLevel = true,
+                PreTokenizer = new SplitSequencePreTokenizer(model.SplitPatterns),
+            });
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException or FormatException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException or FormatException or NotSupportedException)
         {
-            throw new InvalidDataException($"{tokenizerPath}: vocabulary or merges rejected: {e.Message}", e);
+            throw new InvalidDataException($"{tokenizerPath}: {e.Message}", e);
         }
 
         (byte[] bytes, int[] starts, bool[] special, int maxLength) = model.BuildByteTable();

@@ -21,7 +21,8 @@ internal sealed class TokenizerJson
 
     public List<AddedToken> AddedTokens { get; } = [];
 
-    public List<Regex> SplitPatterns { get; } = [];
+    /// <summary>The Split steps' patterns in Rust regex syntax, in order.</summary>
+    public List<string> SplitPatterns { get; } = [];
 
     private Dictionary<string, int> AddedIds { get; } = new(StringComparer.Ordinal);
 
@@ -180,7 +181,7 @@ internal sealed class TokenizerJson
 
         JsonElement pattern = preTokenizer.GetProperty("pattern");
         SplitPatterns.Add(pattern.TryGetProperty("Regex", out JsonElement regex)
-            ? SplitSequencePreTokenizer.TranslatePattern(regex.GetString()!)
-            : new Regex(Regex.Escape(pattern.GetProperty("String").GetString()!), RegexOptions.CultureInvariant));
+            ? regex.GetString()!
+            : Regex.Escape(pattern.GetProperty("String").GetString()!));
     }
 }

@@ -139,4 +139,19 @@ public sealed class ChatTemplateTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Fact]
+    public void Rendered_v3_prompt_encodes_with_bos_and_role_tags_as_single_ids()
+    {
+        TextTokenizer tokenizer = TokenizerAssets.DeepSeekV3;
+        string prompt = ChatTemplate.ForModel(TokenizerAssets.DeepSeekV3Folder).Render([new("user", "Hi")], addGenerationPrompt: true);
+
+        int[] ids = tokenizer.Encode(prompt);
+
+        // BOS comes from the template, so the engine must not add another.
+        Assert.Equal(tokenizer.BosTokenId, ids[0]);
+        Assert.Equal(tokenizer.TokenId("<｜User｜>"), ids[1]);
+        Assert.Equal(tokenizer.TokenId("<｜Assistant｜>"), ids[^1]);
+        Assert.Equal(prompt, tokenizer.Decode(ids));
+    }
 }

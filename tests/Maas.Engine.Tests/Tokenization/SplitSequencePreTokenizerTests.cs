@@ -47,16 +47,56 @@ public sealed class SplitSequencePreTokenizerTests
     }
 
     [Fact]
-    public void Pattern_naming_supplementary_plane_characters_is_rejected_rather_than_mistranslated()
+    public void Supplementary_plane_range_in_a_pattern_matches_exactly_those_code_points()
     {
-        // Deseret capital letters U+10400..U+1044F written literally in a class.
-        Assert.Throws<NotSupportedException>(() => SplitSequencePreTokenizer.TranslatePattern("[a-z\U00010400-\U0001044F]+"));
+        // [a-z𐐀-𐑏]+ (Deseret U+10400..U+1044F): Deseret letters join the run, other supplementary letters
+        // (𝐀, 𐒰 Osage) do not, though all are \p{L}.
+        var pre = new SplitSequencePreTokenizer(["[a-z\U00010400-\U0001044F]+"]);
+        string text = "ab\U00010400\U0001044F𝐀c\U000104B0d";
+
+        string[] pieces = pre.Split(text).Select(p => text.Substring(p.Offset, p.Length)).ToArray();
+
+        Assert.Equal(["ab\U00010400\U0001044F", "𝐀", "c", "\U000104B0", "d"], pieces);
+    }
+
+    [Fact]
+    public void Supplementary_plane_letters_are_not_captured_by_bmp_letter_ranges()
+    {
+        // [Ā-ſ]+ names Latin Extended-A only; 𝐀 is a letter (Lu) but not in that range.
+        var pre = new SplitSequencePreTokenizer(["[Ā-ſ]+", "\\p{Lu}"]);
+        string text = "Ā𝐀ā";
+
+        string[] pieces = pre.Split(text).Select(p => text.Substring(p.Offset, p.Length)).ToArray();
+
+        Assert.Equal(["Ā", "𝐀", "ā"], pieces);
+    }
+
+    [Fact]
+    public void Supplementary_plane_literal_outside_a_class_matches_itself_only()
+    {
+        var pre = new SplitSequencePreTokenizer(["🦀+"]);
+        string text = "a🦀🦀🔥";
+
+        string[] pieces = pre.Split(text).Select(p => text.Substring(p.Offset, p.Length)).ToArray();
+
+        Assert.Equal(["a", "🦀🦀", "🔥"], pieces);
     }
 
     [Fact]
     public void Possessive_quantifier_is_rejected_but_plus_inside_a_class_is_not()
     {
-        Assert.Throws<NotSupportedException>(() => SplitSequencePreTokenizer.TranslatePattern(@"\p{L}++"));
-        Assert.Equal("*+", SplitSequencePreTokenizer.TranslatePattern(@"[*+]+").Match("a*+b").Value);
+        Assert.Throws<NotSupportedException>(() => new SplitSequencePreTokenizer([@"\p{L}++"]));
+        var pre = new SplitSequencePreTokenizer([@"[*+]+"]);
+        Assert.Equal([(0, 1), (1, 2), (3, 1)], pre.Split("a*+b"));
+    }
+
+    [Fact]
+    public void Dollar_anchors_only_at_the_very_end_as_in_rust()
+    {
+        // Rust: "a$" does not match "a\n" (no match → one gap piece); .NET's own $ would match before the final \n.
+        Assert.Equal([(0, 2)], new SplitSequencePreTokenizer(["a$"]).Split("a\n"));
+        Assert.Equal([(0, 1), (1, 2)], new SplitSequencePreTokenizer([@"\s+$"]).Split("b \n"));
+        Assert.Equal([(0, 3)], new SplitSequencePreTokenizer([@"\s+$"]).Split("  b"));
+        Assert.Equal(@"[$]\z", SplitSequencePreTokenizer.EndAnchorsToAbsolute(@"[$]$"));
     }
 }
