@@ -14,10 +14,9 @@ run:
 test:
 	@infra/dev/test.sh
 
-# Benchmarks (never run by CI). Pass BenchmarkDotNet arguments with BENCH_ARGS="--filter *Kernel*".
-BENCH_ARGS ?= --filter '*'
+# Benchmarks (never run by CI): engine decode (infra/dev/bench.sh), then BenchmarkDotNet (BENCH_ARGS="--filter *Tokenizer*").
 bench:
-	dotnet run -c Release --project tests/Maas.Benchmarks -- $(BENCH_ARGS)
+	@infra/dev/bench.sh
 
 # Start / stop only PostgreSQL and Redis.
 deps:

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `make bench`: engine decode benchmark on a random DeepSeek-V2-Lite-shaped 8-layer FP8 checkpoint
+# (batch 1 and 16, 2 threads), then the BenchmarkDotNet micro-benchmarks. Never run by CI.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+MODEL="${MAAS_BENCH_MODEL:-$ROOT/.data/models/bench-v2lite-fp8}"
+THREADS="${MAAS_BENCH_THREADS:-2}"
+WEIGHTS="${MAAS_BENCH_WEIGHTS:-q8 native}"
+
+dotnet build services/Maas.Cli -c Release -v q -nologo >/dev/null
+maas() { dotnet services/Maas.Cli/bin/Release/net10.0/maas.dll "$@"; }
+if [ ! -f "$MODEL/config.json" ]; then
+  maas model init-random --shape deepseek-v2-lite --layers 8 --dtype fp8 --out "$MODEL"
+fi
+
+for weights in $WEIGHTS; do
+  for batch in 1 16; do
+    echo "== maas bench engine --weights $weights --batch $batch --threads $THREADS"
+    maas bench engine --model "$MODEL" --weights "$weights" --batch "$batch" --threads "$THREADS" --prompt-tokens 32 --steps 16
+    echo
+  done
+done
+
+dotnet run -c Release --project tests/Maas.Benchmarks -- ${BENCH_ARGS:---filter '*'}
