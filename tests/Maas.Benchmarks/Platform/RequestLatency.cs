@@ -26,7 +26,7 @@ public static class RequestLatency
         var key = Arg(args, "--key") ?? File.ReadAllText(Path.Combine(RepositoryRoot(), ".data", "demo.key")).Trim();
 
         using var host = Host.CreateDefaultBuilder()
-            .UseOrleansClient(client => client.UseLocalhostClustering(orleansGateway))
+            .UseOrleansClient(client => client.UseLocalhostClustering(orleansGateway, serviceId: "maas", clusterId: "maas"))
             .ConfigureLogging(l => l.ClearProviders())
             .Build();
         await host.StartAsync();
