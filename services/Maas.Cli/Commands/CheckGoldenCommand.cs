@@ -79,9 +79,9 @@ public static class CheckGoldenCommand
                     continue;
                 }
 
-                int decode = Math.Min(10, c.Tokens.Length - 1);
-                ok &= Report(c, "prefill", Prefill(model, cache, c.Tokens), tolerance);
-                ok &= Report(c, $"prefill+decode{decode}", PrefillThenDecode(model, cache, c.Tokens, decode), tolerance);
+                int decode = SequenceRunner.DecodeCount(c.Tokens.Length);
+                ok &= Report(c, "prefill", SequenceRunner.Prefill(model, cache, c.Tokens), tolerance);
+                ok &= Report(c, $"prefill+decode{decode}", SequenceRunner.PrefillThenDecode(model, cache, c.Tokens, decode), tolerance);
             }
 
             Console.WriteLine(ok ? "PASS" : "FAIL");
@@ -113,50 +113,6 @@ public static class CheckGoldenCommand
         bool pass = maxDiff <= tolerance.MaxAbs && (!tolerance.SameArgmax || agree == rows);
         Console.WriteLine($"{c.Name} ({rows} tokens) {path,-18} max abs diff {maxDiff:E2}  argmax {agree}/{rows}  {(pass ? "ok" : "FAIL")}");
         return pass;
-    }
-
-    private static float[] Prefill(DeepseekModel model, PagedKvCache cache, int[] tokens)
-    {
-        var logits = new float[tokens.Length * model.VocabSize];
-        KvSequence sequence = cache.CreateSequence();
-        try
-        {
-            ForwardBatch batch = model.CreateBatch();
-            batch.Add(sequence, tokens, allLogits: true);
-            model.Forward(batch, cache, logits);
-        }
-        finally
-        {
-            cache.Free(sequence);
-        }
-
-        return logits;
-    }
-
-    private static float[] PrefillThenDecode(DeepseekModel model, PagedKvCache cache, int[] tokens, int decode)
-    {
-        int vocab = model.VocabSize;
-        var logits = new float[tokens.Length * vocab];
-        int prefix = tokens.Length - decode;
-        KvSequence sequence = cache.CreateSequence();
-        try
-        {
-            ForwardBatch batch = model.CreateBatch();
-            batch.Add(sequence, tokens.AsSpan(0, prefix), allLogits: true);
-            model.Forward(batch, cache, logits.AsSpan(0, prefix * vocab));
-            for (int i = prefix; i < tokens.Length; i++)
-            {
-                batch.Clear();
-                batch.Add(sequence, tokens.AsSpan(i, 1));
-                model.Forward(batch, cache, logits.AsSpan(i * vocab, vocab));
-            }
-        }
-        finally
-        {
-            cache.Free(sequence);
-        }
-
-        return logits;
     }
 
     private static int ArgMax(ReadOnlySpan<float> row)

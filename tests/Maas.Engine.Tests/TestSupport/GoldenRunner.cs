@@ -3,54 +3,13 @@ using Maas.Engine.Model;
 
 namespace Maas.Engine.Tests.TestSupport;
 
-/// <summary>Runs a token sequence through a model as one prefill, or as a prefill followed by token-by-token decode.</summary>
+/// <summary>The tests' name for the engine's <see cref="SequenceRunner"/> (the same code `maas check-golden` runs).</summary>
 internal static class GoldenRunner
 {
-    /// <summary>All-position logits of the whole sequence in one prefill step.</summary>
-    public static float[] Prefill(DeepseekModel model, PagedKvCache cache, int[] tokens)
-    {
-        var logits = new float[tokens.Length * model.VocabSize];
-        KvSequence sequence = cache.CreateSequence();
-        try
-        {
-            ForwardBatch batch = model.CreateBatch();
-            batch.Add(sequence, tokens, allLogits: true);
-            model.Forward(batch, cache, logits);
-        }
-        finally
-        {
-            cache.Free(sequence);
-        }
+    public static float[] Prefill(DeepseekModel model, PagedKvCache cache, int[] tokens) => SequenceRunner.Prefill(model, cache, tokens);
 
-        return logits;
-    }
+    public static float[] PrefillThenDecode(DeepseekModel model, PagedKvCache cache, int[] tokens, int decodeCount) =>
+        SequenceRunner.PrefillThenDecode(model, cache, tokens, decodeCount);
 
-    /// <summary>Prefill of all but the last <paramref name="decodeCount"/> tokens, then one token per step.</summary>
-    public static float[] PrefillThenDecode(DeepseekModel model, PagedKvCache cache, int[] tokens, int decodeCount)
-    {
-        int vocab = model.VocabSize;
-        var logits = new float[tokens.Length * vocab];
-        int prefix = tokens.Length - decodeCount;
-        KvSequence sequence = cache.CreateSequence();
-        try
-        {
-            ForwardBatch batch = model.CreateBatch();
-            batch.Add(sequence, tokens.AsSpan(0, prefix), allLogits: true);
-            model.Forward(batch, cache, logits.AsSpan(0, prefix * vocab));
-            for (int i = prefix; i < tokens.Length; i++)
-            {
-                batch.Clear();
-                batch.Add(sequence, tokens.AsSpan(i, 1));
-                model.Forward(batch, cache, logits.AsSpan(i * vocab, vocab));
-            }
-        }
-        finally
-        {
-            cache.Free(sequence);
-        }
-
-        return logits;
-    }
-
-    public static int DecodeCount(int length) => Math.Min(10, length - 1);
+    public static int DecodeCount(int length) => SequenceRunner.DecodeCount(length);
 }
