@@ -46,8 +46,21 @@ pg_answers() {
   PGPASSWORD=maas "$1/psql" -h 127.0.0.1 -p "$PG_PORT" -U maas -d postgres -tAc "select 1" >/dev/null 2>&1
 }
 
+# As root, PostgreSQL runs as the 'postgres' user; when that user cannot reach the repository (a clone
+# under a private home directory), the server's data lives under /var/lib/maas-dev instead.
+resolve_pg_data() {
+  [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1 || return 0
+  mkdir -p "$DATA"
+  chmod 755 "$DATA"
+  if ! runuser -u postgres -- test -x "$DATA"; then
+    PG_DATA="/var/lib/maas-dev/postgres-$(printf '%s' "$ROOT" | md5sum | cut -c1-12)"
+    mkdir -p /var/lib/maas-dev
+  fi
+}
+
 start_postgres() {
   local bin; bin="$(pg_bin)"
+  resolve_pg_data
   # A server from another checkout (or a CI cache) may already own the port: use it as is.
   if pg_answers "$bin" && ! pg_run "$bin/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
     log "PostgreSQL already answering on 127.0.0.1:$PG_PORT (data directory elsewhere); using it"
@@ -95,6 +108,7 @@ start_redis() {
 }
 
 stop_all() {
+  resolve_pg_data
   local bin
   if bin="$(pg_bin)" && [ -s "$PG_DATA/PG_VERSION" ]; then
     pg_run "$bin/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true
