@@ -82,9 +82,10 @@ public sealed class GenerationThroughGatewayTests(PlatformFixture platform)
         const string atMostSeven = "maas_worker_step_sequences_bucket{model=\"e2e-model\",le=\"7\"}";
         var before = await PrometheusText.ReadAsync(platform.Worker.Address, count) - await PrometheusText.ReadAsync(platform.Worker.Address, atMostSeven);
 
-        var options = new ChatCompletionOptions { MaxOutputTokenCount = 24, Temperature = 0 };
+        // Long enough that all 8 are still running when the last one arrives, even on a loaded machine.
+        var options = new ChatCompletionOptions { MaxOutputTokenCount = 64, Temperature = 0 };
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Chat.CompleteChatAsync([new UserChatMessage($"Request {i} from line {i}")], options)));
-        Assert.All(results, r => Assert.Equal(24, r.Value.Usage.OutputTokenCount));
+        Assert.All(results, r => Assert.Equal(64, r.Value.Usage.OutputTokenCount));
 
         var after = await PrometheusText.ReadAsync(platform.Worker.Address, count) - await PrometheusText.ReadAsync(platform.Worker.Address, atMostSeven);
         Assert.True(after > before, "no engine step ran the 8 requests together");
