@@ -309,6 +309,10 @@ internal static unsafe class SimdKernels
         return bits.AsSingle() * scale;
     }
 
+    // The Q8 kernels are marked AggressiveOptimization: they are jitted fully optimized on first use instead of
+    // running tier-0 code (calls for every Vector256.Load) until tiering catches up, which took most of a
+    // short decode benchmark.
+
     /// <summary>Whether the Q8 matmul runs on AVX-VNNI (vpdpbusd); otherwise it uses the scalar reference.</summary>
     public static bool Q8Accelerated => AvxVnni.IsSupported && Avx512F.IsSupported;
 
@@ -316,6 +320,7 @@ internal static unsafe class SimdKernels
     /// As <see cref="ScalarKernels.QuantizeActivationRow"/>, bit for bit: the same max, the same
     /// 127/max multiplier and the same round-to-nearest-even, so both backends feed identical codes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void QuantizeActivationRow(float* x, int cols, byte* codes, float* scales)
     {
         if (!Avx512F.IsSupported)
@@ -364,6 +369,7 @@ internal static unsafe class SimdKernels
     /// Per block and token: 4 vpdpbusd into an int32 accumulator started at the block offset (which
     /// removes the +128 activation bias), then one convert and one FMA with wScale·aScale.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotQ8x4(byte* a, int aStride, float* aScales, sbyte* w, float* wScales, int* wOffsets, int blocks, float* result)
     {
         if (!Q8Accelerated)
@@ -407,6 +413,7 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>As <see cref="DotQ8x4"/> for one activation row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotQ8(byte* a, float* aScales, sbyte* w, float* wScales, int* wOffsets, int blocks)
     {
         if (!Q8Accelerated)
