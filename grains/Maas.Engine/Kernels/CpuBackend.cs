@@ -372,6 +372,18 @@ internal sealed unsafe class CpuBackend : IComputeBackend
                 }
             }
 
+            if (t + 2 <= tokenRows)
+            {
+                for (int o = tile; o < tileEnd; o++)
+                {
+                    SimdKernels.DotQ8x2(codes + (long)t * aStride, aStride, scales + (long)t * blocks, (sbyte*)w.Data + (long)o * rowBytes, w.Scales + (long)o * blocks, w.Q8Offsets + (long)o * blocks, blocks, results);
+                    yBase[(long)t * yStride + o] = results[0];
+                    yBase[(long)(t + 1) * yStride + o] = results[1];
+                }
+
+                t += 2;
+            }
+
             for (; t < tokenRows; t++)
             {
                 for (int o = tile; o < tileEnd; o++)
