@@ -399,11 +399,12 @@ internal static unsafe class SimdKernels
             Vector256<sbyte> w2 = Vector256.Load(w + c + 64);
             Vector256<sbyte> w3 = Vector256.Load(w + c + 96);
             Vector256<int> start = Vector256.CreateScalar(wOffsets[b]);
-            float ws = wScales[b];
-            f0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a0 + c, w0, w1, w2, w3)), Vector256.Create(ws * s0[b]), f0);
-            f1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a1 + c, w0, w1, w2, w3)), Vector256.Create(ws * s1[b]), f1);
-            f2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a2 + c, w0, w1, w2, w3)), Vector256.Create(ws * s2[b]), f2);
-            f3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a3 + c, w0, w1, w2, w3)), Vector256.Create(ws * s3[b]), f3);
+            // The weight scale is broadcast once for the four tokens; each token's scale is a broadcast load.
+            Vector256<float> ws = Vector256.Create(wScales[b]);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a0 + c, w0, w1, w2, w3)) * ws, Vector256.Create(s0[b]), f0);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a1 + c, w0, w1, w2, w3)) * ws, Vector256.Create(s1[b]), f1);
+            f2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a2 + c, w0, w1, w2, w3)) * ws, Vector256.Create(s2[b]), f2);
+            f3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a3 + c, w0, w1, w2, w3)) * ws, Vector256.Create(s3[b]), f3);
         }
 
         result[0] = Vector256.Sum(f0);
