@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Maas.Engine.Weights;
 
 namespace Maas.Engine.Kernels;
@@ -350,7 +351,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
     /// each group's activations stay in L1 across the tile: sweeping all 16 tokens' activations (32 KB at
     /// 2048 columns) per weight row would not fit L1 next to the weights.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ComputeRowsQ8(byte* codes, float* scales, int tokenRows, WeightMatrix w, float* yBase, int yStride, int first, int last)
     {
         int rowBytes = w.Q8RowBytes, blocks = w.Q8Blocks, aStride = ActivationStride(w.Cols);

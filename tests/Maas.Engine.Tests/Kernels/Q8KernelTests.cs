@@ -214,11 +214,4 @@ public sealed unsafe class Q8KernelTests
 
         Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-5);
     }
-
-    [Fact]
-    public void Vnni_path_is_used_on_this_machine_when_supported()
-    {
-        // Documents which path the other tests exercised; without AVX-VNNI they compare scalar with scalar.
-        Assert.Equal(System.Runtime.Intrinsics.X86.AvxVnni.IsSupported && System.Runtime.Intrinsics.X86.Avx512F.IsSupported, SimdKernels.Q8Accelerated);
-    }
 }
