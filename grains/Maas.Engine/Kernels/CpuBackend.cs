@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Maas.Engine.Weights;
 
 namespace Maas.Engine.Kernels;
@@ -15,6 +16,8 @@ internal sealed unsafe class CpuBackend : IComputeBackend
     private readonly MatMulHeadsJob _matMulHeads;
     private readonly AttentionJob _attention;
     private readonly NativeBuffer<float>?[] _scratch;
+    private NativeBuffer<byte>? _q8Codes;
+    private NativeBuffer<float>? _q8Scales;
 
     public CpuBackend(int threads)
     {
@@ -25,7 +28,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         _attention = new AttentionJob(this);
     }
 
-    public string Name => SimdKernels.IsAccelerated ? $"cpu-avx512x{_pool.ThreadCount}" : $"cpu-scalar-x{_pool.ThreadCount}";
+    public string Name => (SimdKernels.IsAccelerated ? $"cpu-avx512x{_pool.ThreadCount}" : $"cpu-scalar-x{_pool.ThreadCount}") + (SimdKernels.Q8Accelerated ? "+vnni" : string.Empty);
 
     public int ThreadCount => _pool.ThreadCount;
 
@@ -42,11 +45,54 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         }
     }
 
+    /// <summary>
+    /// Quantizes the token rows of <paramref name="heads"/> inputs (x + h·xHeadStride) for a Q8 matmul of
+    /// <paramref name="cols"/> input features, once per call on the calling thread, into the shared
+    /// activation buffer: codes [heads, rows, RowBytes], scales [heads, rows, Blocks].
+    /// </summary>
+    private void QuantizeActivations(float* x, int xStride, long xHeadStride, int heads, int rows, int cols)
+    {
+        int rowBytes = ActivationStride(cols), blocks = Q8BlockQuantizer.Blocks(cols);
+        long codes = (long)heads * rows * rowBytes;
+        if (_q8Codes is null || _q8Codes.Length < codes)
+        {
+            _q8Codes?.Dispose();
+            _q8Codes = new NativeBuffer<byte>(Math.Max(codes, 1L << 16));
+        }
+
+        if (_q8Scales is null || _q8Scales.Length < (long)heads * rows * blocks)
+        {
+            _q8Scales?.Dispose();
+            _q8Scales = new NativeBuffer<float>(Math.Max((long)heads * rows * blocks, 1024));
+        }
+
+        for (int h = 0; h < heads; h++)
+        {
+            for (int t = 0; t < rows; t++)
+            {
+                long row = (long)h * rows + t;
+                SimdKernels.QuantizeActivationRow(x + h * xHeadStride + (long)t * xStride, cols, _q8Codes.Pointer + row * rowBytes, _q8Scales.Pointer + row * blocks);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Bytes between quantized activation rows: whole blocks plus one cache line, because a power-of-two
+    /// stride (2048 for V2-Lite) puts the same column of every token row in one L1 set, and 8+ token rows
+    /// then evict each other (measured: 16 tokens ran 1.5x slower per MAC than 4).
+    /// </summary>
+    private static int ActivationStride(int cols) => Q8BlockQuantizer.RowBytes(cols) + 64;
+
     public void MatMul(float* x, int xStride, int rows, WeightMatrix w, float* y, int yStride)
     {
         if (rows == 0)
         {
             return;
+        }
+
+        if (w.Format == WeightFormat.Q8Block128)
+        {
+            QuantizeActivations(x, xStride, 0, 1, rows, w.Cols);
         }
 
         if (UsesScratch(w.Format, rows))
@@ -68,11 +114,17 @@ internal sealed unsafe class CpuBackend : IComputeBackend
 
         int outRows = w[0].Rows;
         int maxCols = 0;
+        bool q8 = w[0].Format == WeightFormat.Q8Block128;
         foreach (WeightMatrix m in w)
         {
             if (m.Rows != outRows)
             {
                 throw new ArgumentException("MatMulHeads needs matrices with the same number of rows", nameof(w));
+            }
+
+            if ((m.Format == WeightFormat.Q8Block128) != q8 || (q8 && m.Cols != w[0].Cols))
+            {
+                throw new ArgumentException("MatMulHeads needs Q8 matrices on every head or none, with the same number of columns", nameof(w));
             }
 
             maxCols = Math.Max(maxCols, UsesScratch(m.Format, rows) ? m.Cols : 0);
@@ -81,6 +133,12 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         if (maxCols > 0)
         {
             EnsureScratch(RowBlock * maxCols);
+        }
+
+        if (q8)
+        {
+            // A shared input (gate+up) is quantized once; per-head inputs once per head.
+            QuantizeActivations(x, xStride, xHeadStride, xHeadStride == 0 ? 1 : w.Length, rows, w[0].Cols);
         }
 
         int chunksPerHead = Math.Max(1, Math.Min((outRows + MinRowsPerChunk - 1) / MinRowsPerChunk, (_pool.ThreadCount * 4 + w.Length - 1) / w.Length));
@@ -138,6 +196,8 @@ internal sealed unsafe class CpuBackend : IComputeBackend
     public void Dispose()
     {
         _pool.Dispose();
+        _q8Codes?.Dispose();
+        _q8Scales?.Dispose();
         foreach (NativeBuffer<float>? buffer in _scratch)
         {
             buffer?.Dispose();
@@ -168,7 +228,14 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         public override void Execute(int chunk, int thread)
         {
             int first = chunk * _perChunk;
-            ComputeRows(_x, _xStride, _rows, _w!, _y, _yStride, first, Math.Min(_w!.Rows, first + _perChunk), owner._scratch[thread]);
+            int last = Math.Min(_w!.Rows, first + _perChunk);
+            if (_w.Format == WeightFormat.Q8Block128)
+            {
+                ComputeRowsQ8(owner._q8Codes!.Pointer, owner._q8Scales!.Pointer, _rows, _w, _y, _yStride, first, last);
+                return;
+            }
+
+            ComputeRows(_x, _xStride, _rows, _w, _y, _yStride, first, last, owner._scratch[thread]);
         }
     }
 
@@ -204,7 +271,15 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             int head = chunk / _chunksPerHead;
             WeightMatrix w = _w![head];
             int first = (chunk % _chunksPerHead) * _perChunk;
-            ComputeRows(_x + head * _xHeadStride, _xStride, _rows, w, _y + head * _yHeadStride, _yStride, first, Math.Min(w.Rows, first + _perChunk), owner._scratch[thread]);
+            int last = Math.Min(w.Rows, first + _perChunk);
+            if (w.Format == WeightFormat.Q8Block128)
+            {
+                long inputHead = _xHeadStride == 0 ? 0 : head;
+                ComputeRowsQ8(owner._q8Codes!.Pointer + inputHead * _rows * ActivationStride(w.Cols), owner._q8Scales!.Pointer + inputHead * _rows * w.Q8Blocks, _rows, w, _y + head * _yHeadStride, _yStride, first, last);
+                return;
+            }
+
+            ComputeRows(_x + head * _xHeadStride, _xStride, _rows, w, _y + head * _yHeadStride, _yStride, first, last, owner._scratch[thread]);
         }
     }
 
@@ -261,6 +336,60 @@ internal sealed unsafe class CpuBackend : IComputeBackend
                     {
                         TokenGroup(xBase, xStride, t, count, null, (ushort*)w.Data + (long)o * cols, cols, yBase, yStride, o);
                     }
+                }
+            }
+        }
+    }
+
+    /// <summary>Q8 weight rows swept together by each group of 4 token rows (4 rows + 4 tokens of 2 KB stay in L1).</summary>
+    private const int Q8RowTile = 4;
+
+    /// <summary>
+    /// Q8 output features [first, last) for every token row, from activations already quantized
+    /// (codes [tokens, ActivationStride], scales [tokens, Blocks]). Tiles of Q8RowTile weight rows come
+    /// from memory once (first token group) and are re-read from L1/L2 by the other token groups, while
+    /// each group's activations stay in L1 across the tile: sweeping all 16 tokens' activations (32 KB at
+    /// 2048 columns) per weight row would not fit L1 next to the weights.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ComputeRowsQ8(byte* codes, float* scales, int tokenRows, WeightMatrix w, float* yBase, int yStride, int first, int last)
+    {
+        int rowBytes = w.Q8RowBytes, blocks = w.Q8Blocks, aStride = ActivationStride(w.Cols);
+        float* results = stackalloc float[4];
+        for (int tile = first; tile < last; tile += Q8RowTile)
+        {
+            int tileEnd = Math.Min(last, tile + Q8RowTile);
+            int t = 0;
+            for (; t + 4 <= tokenRows; t += 4)
+            {
+                for (int o = tile; o < tileEnd; o++)
+                {
+                    SimdKernels.DotQ8x4(codes + (long)t * aStride, aStride, scales + (long)t * blocks, (sbyte*)w.Data + (long)o * rowBytes, w.Scales + (long)o * blocks, w.Q8Offsets + (long)o * blocks, blocks, results);
+                    float* y = yBase + (long)t * yStride + o;
+                    y[0] = results[0];
+                    y[yStride] = results[1];
+                    y[2L * yStride] = results[2];
+                    y[3L * yStride] = results[3];
+                }
+            }
+
+            if (t + 2 <= tokenRows)
+            {
+                for (int o = tile; o < tileEnd; o++)
+                {
+                    SimdKernels.DotQ8x2(codes + (long)t * aStride, aStride, scales + (long)t * blocks, (sbyte*)w.Data + (long)o * rowBytes, w.Scales + (long)o * blocks, w.Q8Offsets + (long)o * blocks, blocks, results);
+                    yBase[(long)t * yStride + o] = results[0];
+                    yBase[(long)(t + 1) * yStride + o] = results[1];
+                }
+
+                t += 2;
+            }
+
+            for (; t < tokenRows; t++)
+            {
+                for (int o = tile; o < tileEnd; o++)
+                {
+                    yBase[(long)t * yStride + o] = SimdKernels.DotQ8(codes + (long)t * aStride, scales + (long)t * blocks, (sbyte*)w.Data + (long)o * rowBytes, w.Scales + (long)o * blocks, w.Q8Offsets + (long)o * blocks, blocks);
                 }
             }
         }

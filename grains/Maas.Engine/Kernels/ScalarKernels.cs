@@ -45,9 +45,79 @@ internal static unsafe class ScalarKernels
                     break;
                 }
 
+            case WeightFormat.Q8Block128:
+                {
+                    sbyte* p = (sbyte*)w.Data + (long)row * w.Q8RowBytes;
+                    float* scales = w.Scales + (long)row * w.Q8Blocks;
+                    for (int c = 0; c < cols; c++)
+                    {
+                        target[c] = p[c] * scales[c / Q8BlockQuantizer.BlockSize];
+                    }
+
+                    break;
+                }
+
             default:
                 throw new NotSupportedException($"weight format {w.Format}");
         }
+    }
+
+    /// <summary>
+    /// One activation row to unsigned Q8: codes round(x·127/max|block|) + 128 in [1, 255], padded with
+    /// 128 (zero) to whole blocks, and one scale max|block|/127 per block.
+    /// </summary>
+    public static void QuantizeActivationRow(float* x, int cols, byte* codes, float* scales)
+    {
+        int blocks = Q8BlockQuantizer.Blocks(cols);
+        for (int b = 0; b < blocks; b++)
+        {
+            int start = b * Q8BlockQuantizer.BlockSize;
+            QuantizeActivationBlock(x + start, Math.Min(cols - start, Q8BlockQuantizer.BlockSize), codes + start, scales + b);
+        }
+    }
+
+    /// <summary>One block of <paramref name="count"/> ≤ 128 values; codes past count are 128.</summary>
+    public static void QuantizeActivationBlock(float* x, int count, byte* codes, float* scale)
+    {
+        float amax = 0;
+        for (int c = 0; c < count; c++)
+        {
+            amax = MathF.Max(amax, MathF.Abs(x[c]));
+        }
+
+        float inverse = amax > 0 ? 127f / amax : 0f;
+        *scale = amax / 127f;
+        for (int c = 0; c < count; c++)
+        {
+            codes[c] = (byte)(Math.Clamp((int)MathF.Round(x[c] * inverse), -127, 127) + 128);
+        }
+
+        for (int c = count; c < Q8BlockQuantizer.BlockSize; c++)
+        {
+            codes[c] = 128;
+        }
+    }
+
+    /// <summary>
+    /// Σ_b (offset_b + Σ_c a_c·w_c)·(wScale_b·aScale_b): the exact int32 block dot product of unsigned
+    /// activation codes and signed weight codes (the offset removes the +128 bias), scaled once per block.
+    /// </summary>
+    public static float DotQ8(byte* a, float* aScales, sbyte* w, float* wScales, int* wOffsets, int blocks)
+    {
+        float sum = 0;
+        for (int b = 0; b < blocks; b++)
+        {
+            int dot = wOffsets[b];
+            int start = b * Q8BlockQuantizer.BlockSize;
+            for (int c = start; c < start + Q8BlockQuantizer.BlockSize; c++)
+            {
+                dot += a[c] * w[c];
+            }
+
+            sum += dot * (wScales[b] * aScales[b]);
+        }
+
+        return sum;
     }
 
     public static float Dot(float* a, float* b, int n)
@@ -92,6 +162,12 @@ internal static unsafe class ScalarKernels
     /// <summary>y[t, o] = Σ_i x[t, i] · W[o, i] for t in [0, rows).</summary>
     public static void MatMul(float* x, int xStride, int rows, WeightMatrix w, float* y, int yStride)
     {
+        if (w.Format == WeightFormat.Q8Block128)
+        {
+            MatMulQ8(x, xStride, rows, w, y, yStride);
+            return;
+        }
+
         var row = new float[w.Cols];
         fixed (float* r = row)
         {
@@ -101,6 +177,31 @@ internal static unsafe class ScalarKernels
                 for (int t = 0; t < rows; t++)
                 {
                     y[(long)t * yStride + o] = Dot(x + (long)t * xStride, r, w.Cols);
+                }
+            }
+        }
+    }
+
+    /// <summary>Q8 weights: activations are quantized per token and 128-column block, then integer dot products.</summary>
+    private static void MatMulQ8(float* x, int xStride, int rows, WeightMatrix w, float* y, int yStride)
+    {
+        int rowBytes = w.Q8RowBytes, blocks = w.Q8Blocks;
+        var codes = new byte[rows * rowBytes];
+        var scales = new float[rows * blocks];
+        fixed (byte* a = codes)
+        fixed (float* s = scales)
+        {
+            for (int t = 0; t < rows; t++)
+            {
+                QuantizeActivationRow(x + (long)t * xStride, w.Cols, a + (long)t * rowBytes, s + (long)t * blocks);
+            }
+
+            for (int o = 0; o < w.Rows; o++)
+            {
+                sbyte* wRow = (sbyte*)w.Data + (long)o * rowBytes;
+                for (int t = 0; t < rows; t++)
+                {
+                    y[(long)t * yStride + o] = DotQ8(a + (long)t * rowBytes, s + (long)t * blocks, wRow, w.Scales + (long)o * blocks, w.Q8Offsets + (long)o * blocks, blocks);
                 }
             }
         }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Maas.Engine.Checkpoints;
+using Maas.Engine.Weights;
 
 namespace Maas.Engine.Kernels;
 
@@ -306,6 +307,187 @@ internal static unsafe class SimdKernels
     {
         Vector512<uint> bits = Vector512.ShiftLeft(q & signMask, 24) | Vector512.ShiftLeft(q & magnitudeMask, 20);
         return bits.AsSingle() * scale;
+    }
+
+    // The Q8 kernels are marked AggressiveOptimization: they are jitted fully optimized on first use instead of
+    // running tier-0 code (calls for every Vector256.Load) until tiering catches up, which took most of a
+    // short decode benchmark.
+
+    /// <summary>Whether the Q8 matmul runs on AVX-VNNI (vpdpbusd); otherwise it uses the scalar reference.</summary>
+    public static bool Q8Accelerated => AvxVnni.IsSupported && Avx512F.IsSupported;
+
+    /// <summary>
+    /// As <see cref="ScalarKernels.QuantizeActivationRow"/>, bit for bit: the same max, the same
+    /// 127/max multiplier and the same round-to-nearest-even, so both backends feed identical codes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void QuantizeActivationRow(float* x, int cols, byte* codes, float* scales)
+    {
+        if (!Avx512F.IsSupported)
+        {
+            ScalarKernels.QuantizeActivationRow(x, cols, codes, scales);
+            return;
+        }
+
+        const int block = Q8BlockQuantizer.BlockSize;
+        int b = 0;
+        for (; (b + 1) * block <= cols; b++)
+        {
+            float* xb = x + b * block;
+            Vector512<float> max = Vector512<float>.Zero;
+            for (int i = 0; i < block; i += 16)
+            {
+                max = Vector512.Max(max, Vector512.Abs(Vector512.Load(xb + i)));
+            }
+
+            Vector256<float> max8 = Vector256.Max(max.GetLower(), max.GetUpper());
+            Vector128<float> max4 = Vector128.Max(max8.GetLower(), max8.GetUpper());
+            float amax = MathF.Max(MathF.Max(max4.GetElement(0), max4.GetElement(1)), MathF.Max(max4.GetElement(2), max4.GetElement(3)));
+            float inverse = amax > 0 ? 127f / amax : 0f;
+            scales[b] = amax / 127f;
+            var vinverse = Vector512.Create(inverse);
+            var bias = Vector512.Create(128);
+            var low = Vector512.Create(1);
+            var high = Vector512.Create(255);
+            for (int i = 0; i < block; i += 16)
+            {
+                // |x·inverse| ≤ 127 up to one rounding, so the clamp only mirrors the scalar reference.
+                Vector512<int> q = Avx512F.ConvertToVector512Int32(Vector512.Load(xb + i) * vinverse) + bias;
+                Avx512F.ConvertToVector128Byte(Vector512.Min(Vector512.Max(q, low), high)).Store(codes + b * block + i);
+            }
+        }
+
+        if (b * block < cols)
+        {
+            ScalarKernels.QuantizeActivationBlock(x + b * block, cols - b * block, codes + b * block, scales + b);
+        }
+    }
+
+    /// <summary>
+    /// Q8 dot products of one weight row with 4 activation rows (a, a + aStride, ...; scales at aScales
+    /// + t·blocks): each 128-byte weight block is loaded once into 4 registers and used by all four.
+    /// Per block and token: 4 vpdpbusd into an int32 accumulator started at the block offset (which
+    /// removes the +128 activation bias), then one convert and one FMA with wScale·aScale.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void DotQ8x4(byte* a, int aStride, float* aScales, sbyte* w, float* wScales, int* wOffsets, int blocks, float* result)
+    {
+        if (!Q8Accelerated)
+        {
+            for (int t = 0; t < 4; t++)
+            {
+                result[t] = ScalarKernels.DotQ8(a + (long)t * aStride, aScales + (long)t * blocks, w, wScales, wOffsets, blocks);
+            }
+
+            return;
+        }
+
+        byte* a0 = a;
+        byte* a1 = a + aStride;
+        byte* a2 = a1 + aStride;
+        byte* a3 = a2 + aStride;
+        float* s0 = aScales;
+        float* s1 = s0 + blocks;
+        float* s2 = s1 + blocks;
+        float* s3 = s2 + blocks;
+        Vector256<float> f0 = Vector256<float>.Zero, f1 = f0, f2 = f0, f3 = f0;
+        for (int b = 0; b < blocks; b++)
+        {
+            int c = b * Q8BlockQuantizer.BlockSize;
+            Vector256<sbyte> w0 = Vector256.Load(w + c);
+            Vector256<sbyte> w1 = Vector256.Load(w + c + 32);
+            Vector256<sbyte> w2 = Vector256.Load(w + c + 64);
+            Vector256<sbyte> w3 = Vector256.Load(w + c + 96);
+            Vector256<int> start = Vector256.CreateScalar(wOffsets[b]);
+            // The weight scale is broadcast once for the four tokens; each token's scale is a broadcast load.
+            Vector256<float> ws = Vector256.Create(wScales[b]);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a0 + c, w0, w1, w2, w3)) * ws, Vector256.Create(s0[b]), f0);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a1 + c, w0, w1, w2, w3)) * ws, Vector256.Create(s1[b]), f1);
+            f2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a2 + c, w0, w1, w2, w3)) * ws, Vector256.Create(s2[b]), f2);
+            f3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a3 + c, w0, w1, w2, w3)) * ws, Vector256.Create(s3[b]), f3);
+        }
+
+        result[0] = Vector256.Sum(f0);
+        result[1] = Vector256.Sum(f1);
+        result[2] = Vector256.Sum(f2);
+        result[3] = Vector256.Sum(f3);
+    }
+
+    /// <summary>As <see cref="DotQ8x4"/> for one activation row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float DotQ8(byte* a, float* aScales, sbyte* w, float* wScales, int* wOffsets, int blocks)
+    {
+        if (!Q8Accelerated)
+        {
+            return ScalarKernels.DotQ8(a, aScales, w, wScales, wOffsets, blocks);
+        }
+
+        // Two float accumulators so consecutive blocks' FMAs do not wait on each other.
+        Vector256<float> f0 = Vector256<float>.Zero, f1 = f0;
+        int b = 0;
+        for (; b + 2 <= blocks; b += 2)
+        {
+            int c = b * Q8BlockQuantizer.BlockSize;
+            Vector256<int> d0 = BlockDot(Vector256.CreateScalar(wOffsets[b]), a + c, Vector256.Load(w + c), Vector256.Load(w + c + 32), Vector256.Load(w + c + 64), Vector256.Load(w + c + 96));
+            Vector256<int> d1 = BlockDot(Vector256.CreateScalar(wOffsets[b + 1]), a + c + 128, Vector256.Load(w + c + 128), Vector256.Load(w + c + 160), Vector256.Load(w + c + 192), Vector256.Load(w + c + 224));
+            f0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(d0), Vector256.Create(wScales[b] * aScales[b]), f0);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(d1), Vector256.Create(wScales[b + 1] * aScales[b + 1]), f1);
+        }
+
+        if (b < blocks)
+        {
+            int c = b * Q8BlockQuantizer.BlockSize;
+            Vector256<int> d0 = BlockDot(Vector256.CreateScalar(wOffsets[b]), a + c, Vector256.Load(w + c), Vector256.Load(w + c + 32), Vector256.Load(w + c + 64), Vector256.Load(w + c + 96));
+            f0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(d0), Vector256.Create(wScales[b] * aScales[b]), f0);
+        }
+
+        return Vector256.Sum(f0 + f1);
+    }
+
+    /// <summary>start + Σ over 128 bytes of a (unsigned) × w (signed) in 8 int32 lanes (vpdpbusd never saturates).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> BlockDot(Vector256<int> start, byte* a, Vector256<sbyte> w0, Vector256<sbyte> w1, Vector256<sbyte> w2, Vector256<sbyte> w3)
+    {
+        // Two chains of two, not one of four: with a single token row there is nothing else to overlap the latency with.
+        Vector256<int> even = AvxVnni.MultiplyWideningAndAdd(start, Vector256.Load(a), w0);
+        Vector256<int> odd = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Load(a + 32), w1);
+        even = AvxVnni.MultiplyWideningAndAdd(even, Vector256.Load(a + 64), w2);
+        odd = AvxVnni.MultiplyWideningAndAdd(odd, Vector256.Load(a + 96), w3);
+        return even + odd;
+    }
+
+    /// <summary>As <see cref="DotQ8x4"/> for two activation rows (experts of a batch mostly see 1-3 tokens).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void DotQ8x2(byte* a, int aStride, float* aScales, sbyte* w, float* wScales, int* wOffsets, int blocks, float* result)
+    {
+        if (!Q8Accelerated)
+        {
+            for (int t = 0; t < 2; t++)
+            {
+                result[t] = ScalarKernels.DotQ8(a + (long)t * aStride, aScales + (long)t * blocks, w, wScales, wOffsets, blocks);
+            }
+
+            return;
+        }
+
+        byte* a1 = a + aStride;
+        float* s1 = aScales + blocks;
+        Vector256<float> f0 = Vector256<float>.Zero, f1 = f0;
+        for (int b = 0; b < blocks; b++)
+        {
+            int c = b * Q8BlockQuantizer.BlockSize;
+            Vector256<sbyte> w0 = Vector256.Load(w + c);
+            Vector256<sbyte> w1 = Vector256.Load(w + c + 32);
+            Vector256<sbyte> w2 = Vector256.Load(w + c + 64);
+            Vector256<sbyte> w3 = Vector256.Load(w + c + 96);
+            Vector256<int> start = Vector256.CreateScalar(wOffsets[b]);
+            float ws = wScales[b];
+            f0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a + c, w0, w1, w2, w3)), Vector256.Create(ws * aScales[b]), f0);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a1 + c, w0, w1, w2, w3)), Vector256.Create(ws * s1[b]), f1);
+        }
+
+        result[0] = Vector256.Sum(f0);
+        result[1] = Vector256.Sum(f1);
     }
 
     public static void RmsNorm(float* x, float* weight, float eps, float* y, int n)

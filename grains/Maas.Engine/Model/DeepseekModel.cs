@@ -114,8 +114,11 @@ public sealed unsafe class DeepseekModel : IDisposable
             int hidden = config.HiddenSize;
 
             // Embeddings and lm_head stay in the checkpoint's dtype under Fp8 (DeepSeek-V3 ships them in BF16 too).
+            // Under Q8 lm_head (a large share of decode reads) is quantized; embeddings stay (one row per token),
+            // unless tied to lm_head, in which case the shared matrix is Q8 and rows are dequantized.
             WeightPrecision edgePrecision = options.Weights == WeightPrecision.Fp8 ? WeightPrecision.Native : options.Weights;
-            WeightMatrix embedding = loader.Matrix("model.embed_tokens.weight", config.VocabSize, hidden, edgePrecision);
+            WeightPrecision embeddingPrecision = options.Weights == WeightPrecision.Q8 && !config.TieWordEmbeddings ? WeightPrecision.Native : edgePrecision;
+            WeightMatrix embedding = loader.Matrix("model.embed_tokens.weight", config.VocabSize, hidden, embeddingPrecision);
             owned.Add(embedding);
             var layers = new LayerWeights[config.NumHiddenLayers];
             var routed = new FeedForwardWeights[]?[config.NumHiddenLayers];

@@ -11,11 +11,6 @@ internal sealed unsafe class WeightLoader
 
     public WeightLoader(Checkpoint checkpoint, WeightPrecision precision)
     {
-        if (precision == WeightPrecision.Q8)
-        {
-            throw new NotSupportedException("WeightPrecision.Q8 (8-bit integer blocks) is not implemented yet; use Native, F32, Bf16 or Fp8");
-        }
-
         _checkpoint = checkpoint;
         _precision = precision;
     }
@@ -41,6 +36,7 @@ internal sealed unsafe class WeightLoader
             WeightPrecision.F32 => WeightFormat.F32,
             WeightPrecision.Bf16 => WeightFormat.Bf16,
             WeightPrecision.Fp8 => WeightFormat.Fp8Block128,
+            WeightPrecision.Q8 => WeightFormat.Q8Block128,
             WeightPrecision.Native => tensor.Dtype switch
             {
                 SafetensorsDtype.BF16 => WeightFormat.Bf16,
@@ -61,6 +57,9 @@ internal sealed unsafe class WeightLoader
                 break;
             case WeightFormat.Fp8Block128:
                 FillFp8(tensor, scales, matrix);
+                break;
+            case WeightFormat.Q8Block128:
+                FillQ8(tensor, scales, matrix);
                 break;
         }
 
@@ -153,6 +152,20 @@ internal sealed unsafe class WeightLoader
             for (int c = 0; c < matrix.Cols; c++)
             {
                 t[c] = Bf16.Encode(row[c]);
+            }
+        }
+    }
+
+    /// <summary>Quantizes whatever the checkpoint holds (F32, BF16, F16 or dequantized FP8) row by row.</summary>
+    private static void FillQ8(SafetensorsTensor tensor, SafetensorsTensor? scales, WeightMatrix matrix)
+    {
+        var row = new float[matrix.Cols];
+        fixed (float* r = row)
+        {
+            for (int o = 0; o < matrix.Rows; o++)
+            {
+                ReadRow(tensor, scales, o, matrix.Cols, row);
+                matrix.QuantizeQ8Row(o, r);
             }
         }
     }

@@ -2,7 +2,7 @@ namespace Maas.Engine.Weights;
 
 /// <summary>
 /// A linear layer's weight [Rows = out features, Cols = in features], row-major in native memory,
-/// kept in its storage format (F32, BF16 or FP8 with 128x128 block scales).
+/// kept in its storage format (F32, BF16, FP8 with 128x128 block scales, or Q8 with per-row 128-column blocks).
 /// </summary>
 public sealed unsafe class WeightMatrix : IDisposable
 {
@@ -10,18 +10,24 @@ public sealed unsafe class WeightMatrix : IDisposable
 
     private readonly NativeBuffer<byte> _data;
     private readonly NativeBuffer<float>? _scales;
+    private readonly NativeBuffer<int>? _q8Offsets;
 
     internal WeightMatrix(int rows, int cols, WeightFormat format)
     {
         Rows = rows;
         Cols = cols;
         Format = format;
-        long bytes = (long)rows * cols * BytesPerElement(format);
+        long bytes = format == WeightFormat.Q8Block128 ? (long)rows * Q8BlockQuantizer.RowBytes(cols) : (long)rows * cols * BytesPerElement(format);
         // Every constructor caller fills the whole matrix; zeroing first would touch gigabytes twice at load.
         _data = new NativeBuffer<byte>(bytes, zeroed: false);
         if (format == WeightFormat.Fp8Block128)
         {
             _scales = new NativeBuffer<float>((long)ScaleRows * ScaleCols);
+        }
+        else if (format == WeightFormat.Q8Block128)
+        {
+            _scales = new NativeBuffer<float>((long)rows * Q8Blocks);
+            _q8Offsets = new NativeBuffer<int>((long)rows * Q8Blocks);
         }
     }
 
@@ -31,26 +37,37 @@ public sealed unsafe class WeightMatrix : IDisposable
 
     public WeightFormat Format { get; }
 
-    public long ByteLength => _data.Length + (_scales?.Length ?? 0) * sizeof(float);
+    /// <summary>Bytes a matmul reads: codes (with Q8 row padding), scales and Q8 block offsets.</summary>
+    public long ByteLength => _data.Length + (_scales?.Length ?? 0) * sizeof(float) + (_q8Offsets?.Length ?? 0) * sizeof(int);
 
     internal int ScaleRows => (Rows + Fp8BlockSize - 1) / Fp8BlockSize;
 
     internal int ScaleCols => (Cols + Fp8BlockSize - 1) / Fp8BlockSize;
 
+    /// <summary>Q8 only: 128-column blocks per row.</summary>
+    internal int Q8Blocks => Q8BlockQuantizer.Blocks(Cols);
+
+    /// <summary>Q8 only: bytes per stored row (whole blocks).</summary>
+    internal int Q8RowBytes => Q8BlockQuantizer.RowBytes(Cols);
+
     internal byte* Data => _data.Pointer;
 
-    /// <summary>FP8 only: [ScaleRows, ScaleCols] multipliers (the checkpoint's weight_scale_inv).</summary>
+    /// <summary>FP8: [ScaleRows, ScaleCols] multipliers (the checkpoint's weight_scale_inv); Q8: [Rows, Q8Blocks].</summary>
     internal float* Scales => _scales is null ? null : _scales.Pointer;
+
+    /// <summary>Q8 only: [Rows, Q8Blocks] of -128·Σcodes, the starting value of each block's int32 dot product.</summary>
+    internal int* Q8Offsets => _q8Offsets is null ? null : _q8Offsets.Pointer;
 
     internal static int BytesPerElement(WeightFormat format) => format switch
     {
         WeightFormat.F32 => 4,
         WeightFormat.Bf16 => 2,
         WeightFormat.Fp8Block128 => 1,
+        WeightFormat.Q8Block128 => 1,
         _ => throw new NotSupportedException($"weight format {format}"),
     };
 
-    /// <summary>Builds a matrix of the given format from f32 values (BF16 rounds to nearest even; FP8 quantizes per 128x128 block).</summary>
+    /// <summary>Builds a matrix of the given format from f32 values (BF16 rounds to nearest even; FP8 quantizes per 128x128 block, Q8 per row and 128 columns).</summary>
     internal static WeightMatrix FromF32(int rows, int cols, WeightFormat format, ReadOnlySpan<float> values)
     {
         if (values.Length != rows * cols)
@@ -75,6 +92,16 @@ public sealed unsafe class WeightMatrix : IDisposable
                     break;
                 }
 
+            case WeightFormat.Q8Block128:
+                fixed (float* v = values)
+                {
+                    for (int r = 0; r < rows; r++)
+                    {
+                        matrix.QuantizeQ8Row(r, v + (long)r * cols);
+                    }
+                }
+
+                break;
             default:
                 {
                     float[] copy = values.ToArray();
@@ -84,6 +111,13 @@ public sealed unsafe class WeightMatrix : IDisposable
         }
 
         return matrix;
+    }
+
+    /// <summary>Q8 only: quantizes f32 values (length Cols) into row <paramref name="row"/>.</summary>
+    internal void QuantizeQ8Row(int row, float* values)
+    {
+        long block = (long)row * Q8Blocks;
+        Q8BlockQuantizer.QuantizeWeightRow(values, Cols, (sbyte*)Data + (long)row * Q8RowBytes, Scales + block, Q8Offsets + block);
     }
 
     /// <summary>Dequantizes one row into <paramref name="target"/> (length Cols).</summary>
@@ -104,5 +138,6 @@ public sealed unsafe class WeightMatrix : IDisposable
     {
         _data.Dispose();
         _scales?.Dispose();
+        _q8Offsets?.Dispose();
     }
 }

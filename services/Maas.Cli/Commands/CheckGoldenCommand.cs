@@ -15,10 +15,10 @@ public static class CheckGoldenCommand
         var folder = new Argument<string>("folder") { Description = "Golden folder: config.json, model.safetensors, cases.json, caseK.f32, tolerance.json" };
         var weights = new Option<string>("--weights")
         {
-            Description = "Weight precision in memory: native, f32, bf16 or fp8",
+            Description = "Weight precision in memory: native, f32, bf16, fp8 or q8",
             DefaultValueFactory = _ => "native",
         };
-        weights.AcceptOnlyFromAmong("native", "f32", "bf16", "fp8");
+        weights.AcceptOnlyFromAmong("native", "f32", "bf16", "fp8", "q8");
         var threads = new Option<int>("--threads") { Description = "Compute threads (0: one per core)", DefaultValueFactory = _ => 0 };
         var command = new Command("check-golden", "Compare the engine's logits with a golden reference folder (F32 KV cache)")
         {
@@ -40,6 +40,7 @@ public static class CheckGoldenCommand
             "f32" => WeightPrecision.F32,
             "bf16" => WeightPrecision.Bf16,
             "fp8" => WeightPrecision.Fp8,
+            "q8" => WeightPrecision.Q8,
             _ => WeightPrecision.Native,
         };
 

@@ -155,6 +155,12 @@ public sealed unsafe class SimdKernelTests
         }
 
         Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-5, $"{format} {tokens}x{inFeatures} -> {outFeatures}");
+        if (format == WeightFormat.Q8Block128)
+        {
+            // Q8 also quantizes the activations; Q8KernelTests bounds that against f32.
+            return;
+        }
+
         // The scalar reference must itself equal a plain dot with the dequantized weights.
         var row = new float[inFeatures];
         w.ReadRow(outFeatures - 1, row);

@@ -1,0 +1,217 @@
+using Maas.Engine.Kernels;
+using Maas.Engine.Weights;
+using Xunit;
+
+namespace Maas.Engine.Tests.Kernels;
+
+/// <summary>Q8 (int8, 128-column blocks) quantization and the VNNI matmul against the scalar reference and f32.</summary>
+public sealed unsafe class Q8KernelTests
+{
+    public static TheoryData<int> Sizes() => new() { 1, 7, 16, 17, 64, 127, 128, 129, 200, 256, 300, 1000 };
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void Weight_quantization_round_trip_is_within_half_a_step_per_block(int cols)
+    {
+        var rng = new Random(cols);
+        const int rows = 3;
+        float[] values = KernelTestData.Random(rng, rows * cols, 2f);
+        values[0] = 0; // an exact zero stays zero
+        using WeightMatrix w = WeightMatrix.FromF32(rows, cols, WeightFormat.Q8Block128, values);
+        Assert.Equal((long)rows * Q8BlockQuantizer.RowBytes(cols) + 2L * rows * Q8BlockQuantizer.Blocks(cols) * 4, w.ByteLength);
+        var row = new float[cols];
+        for (int r = 0; r < rows; r++)
+        {
+            w.ReadRow(r, row);
+            sbyte* codes = (sbyte*)w.Data + (long)r * w.Q8RowBytes;
+            for (int b = 0; b < w.Q8Blocks; b++)
+            {
+                int start = b * 128, end = Math.Min(cols, start + 128);
+                float amax = 0;
+                int sum = 0;
+                for (int c = start; c < end; c++)
+                {
+                    amax = Math.Max(amax, Math.Abs(values[r * cols + c]));
+                    sum += codes[c];
+                }
+
+                // Round to nearest with step amax/127: error ≤ amax/254 (plus one f32 rounding of the product).
+                for (int c = start; c < end; c++)
+                {
+                    Assert.True(Math.Abs(row[c] - values[r * cols + c]) <= amax / 254 * (1 + 1e-5), $"row {r} col {c}");
+                }
+
+                for (int c = end; c < start + 128; c++)
+                {
+                    Assert.Equal(0, codes[c]);
+                }
+
+                Assert.Equal(-128 * sum, w.Q8Offsets[r * w.Q8Blocks + b]);
+            }
+        }
+
+        Assert.Equal(0f, ReadFirst(w));
+    }
+
+    private static float ReadFirst(WeightMatrix w)
+    {
+        var row = new float[w.Cols];
+        w.ReadRow(0, row);
+        return row[0];
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void Simd_activation_quantization_equals_scalar_bit_for_bit(int cols)
+    {
+        var rng = new Random(50 + cols);
+        float[] x = KernelTestData.Random(rng, cols, 3f);
+        int rowBytes = Q8BlockQuantizer.RowBytes(cols), blocks = Q8BlockQuantizer.Blocks(cols);
+        var expected = new byte[rowBytes];
+        var actual = new byte[rowBytes];
+        var expectedScales = new float[blocks];
+        var actualScales = new float[blocks];
+        fixed (float* px = x)
+        fixed (byte* pe = expected)
+        fixed (byte* pa = actual)
+        fixed (float* se = expectedScales)
+        fixed (float* sa = actualScales)
+        {
+            ScalarKernels.QuantizeActivationRow(px, cols, pe, se);
+            SimdKernels.QuantizeActivationRow(px, cols, pa, sa);
+        }
+
+        Assert.Equal(expected, actual);
+        Assert.Equal(expectedScales, actualScales);
+        for (int c = 0; c < rowBytes; c++)
+        {
+            Assert.InRange(expected[c], (byte)1, (byte)255);
+            if (c < cols)
+            {
+                // Code − 128 times the block scale is within half a step of the value.
+                Assert.True(Math.Abs((expected[c] - 128) * expectedScales[c / 128] - x[c]) <= expectedScales[c / 128] * 0.5001f);
+            }
+            else
+            {
+                Assert.Equal(128, expected[c]);
+            }
+        }
+    }
+
+    public static TheoryData<int, int, int> Shapes()
+    {
+        var data = new TheoryData<int, int, int>();
+        foreach (int tokens in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 16, 17 })
+        {
+            data.Add(tokens, 33, 300);
+        }
+
+        data.Add(1, 1, 1);
+        data.Add(3, 17, 127);
+        data.Add(5, 64, 129);
+        data.Add(6, 45, 256);
+        data.Add(13, 200, 1000);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void CpuBackend_Q8_matmul_matches_scalar_reference_and_f32_within_the_activation_bound(int tokens, int outFeatures, int inFeatures)
+    {
+        var rng = new Random(tokens * 1000 + outFeatures + inFeatures);
+        using WeightMatrix w = WeightMatrix.FromF32(outFeatures, inFeatures, WeightFormat.Q8Block128, KernelTestData.Random(rng, outFeatures * inFeatures));
+        int xStride = inFeatures + 3;
+        int yStride = outFeatures + 5;
+        float[] x = KernelTestData.Random(rng, tokens * xStride, 2f);
+        var expected = new float[tokens * yStride];
+        var actual = new float[tokens * yStride];
+        using var cpu = new CpuBackend(2);
+        using var scalar = new ScalarBackend();
+        fixed (float* px = x)
+        fixed (float* pe = expected)
+        fixed (float* pa = actual)
+        {
+            scalar.MatMul(px, xStride, tokens, w, pe, yStride);
+            cpu.MatMul(px, xStride, tokens, w, pa, yStride);
+        }
+
+        // Same integer block sums on both sides; only the f32 scaling and summation order differ.
+        Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-5, $"{tokens}x{inFeatures} -> {outFeatures}");
+
+        // Against f32 x·dequantized W the only extra error is the activation rounding: each x is off by at
+        // most half its block's step (amax_b/254), so |error| ≤ Σ_b amax_b/254 · Σ_{c∈b} |W[o, c]| (+ f32 noise).
+        var rows = new float[outFeatures * inFeatures];
+        for (int o = 0; o < outFeatures; o++)
+        {
+            w.ReadRow(o, rows.AsSpan(o * inFeatures, inFeatures));
+        }
+
+        double worstRatio = 0;
+        for (int t = 0; t < tokens; t++)
+        {
+            for (int o = 0; o < outFeatures; o++)
+            {
+                double exact = 0, bound = 1e-5;
+                for (int b = 0; b * 128 < inFeatures; b++)
+                {
+                    double amax = 0, wsum = 0;
+                    for (int c = b * 128; c < Math.Min(inFeatures, b * 128 + 128); c++)
+                    {
+                        amax = Math.Max(amax, Math.Abs(x[t * xStride + c]));
+                        wsum += Math.Abs(rows[o * inFeatures + c]);
+                    }
+
+                    bound += amax / 254 * wsum * 1.0001;
+                }
+
+                for (int c = 0; c < inFeatures; c++)
+                {
+                    exact += (double)x[t * xStride + c] * rows[o * inFeatures + c];
+                }
+
+                double error = Math.Abs(actual[t * yStride + o] - exact);
+                Assert.True(error <= bound, $"t {t} o {o}: error {error} > bound {bound}");
+                worstRatio = Math.Max(worstRatio, error / bound);
+            }
+        }
+
+        // The bound must not be vacuous: random signs make the typical error far below the worst case, but nonzero.
+        Assert.True(worstRatio > 0 || inFeatures == 1);
+    }
+
+    [Theory]
+    [InlineData(1, 3, 70)]
+    [InlineData(5, 2, 130)]
+    [InlineData(4, 4, 0)]
+    public void CpuBackend_Q8_MatMulHeads_equals_one_scalar_matmul_per_head(int tokens, int heads, int xHeadStride)
+    {
+        var rng = new Random(tokens + 10 * heads);
+        const int outFeatures = 45, inFeatures = 70;
+        WeightMatrix[] w = Enumerable.Range(0, heads)
+            .Select(_ => WeightMatrix.FromF32(outFeatures, inFeatures, WeightFormat.Q8Block128, KernelTestData.Random(rng, outFeatures * inFeatures)))
+            .ToArray();
+        int xStride = Math.Max(inFeatures, heads * xHeadStride), yStride = heads * outFeatures;
+        float[] x = KernelTestData.Random(rng, tokens * xStride);
+        var expected = new float[tokens * yStride];
+        var actual = new float[tokens * yStride];
+        using var cpu = new CpuBackend(2);
+        fixed (float* px = x)
+        fixed (float* pe = expected)
+        fixed (float* pa = actual)
+        {
+            for (int h = 0; h < heads; h++)
+            {
+                ScalarKernels.MatMul(px + h * xHeadStride, xStride, tokens, w[h], pe + h * outFeatures, yStride);
+            }
+
+            cpu.MatMulHeads(px, xStride, xHeadStride, tokens, w, pa, yStride, outFeatures);
+        }
+
+        foreach (WeightMatrix m in w)
+        {
+            m.Dispose();
+        }
+
+        Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-5);
+    }
+}
