@@ -9,7 +9,9 @@ internal sealed class ComputeThreadPool : IDisposable
 {
     private readonly Thread[] _workers;
     private readonly SemaphoreSlim _start = new(0);
-    private readonly ManualResetEventSlim _done = new(false);
+    // A semaphore, not a ManualResetEventSlim: the latter creates its lock object lazily on the first
+    // wait that really blocks (only under contention), which would be an allocation in a decode step.
+    private readonly SemaphoreSlim _done = new(0);
     private ParallelJob? _job;
     private int _chunkCount;
     private int _nextChunk;
@@ -54,7 +56,6 @@ internal sealed class ComputeThreadPool : IDisposable
         _nextChunk = 0;
         _failure = null;
         _pendingWorkers = helpers;
-        _done.Reset();
         _start.Release(helpers);
         try
         {
@@ -95,7 +96,7 @@ internal sealed class ComputeThreadPool : IDisposable
             {
                 if (Interlocked.Decrement(ref _pendingWorkers) == 0)
                 {
-                    _done.Set();
+                    _done.Release();
                 }
             }
         }

@@ -14,19 +14,8 @@ namespace Maas.Engine.Tests.Golden;
 /// </summary>
 public sealed class Fp8GoldenTests(ITestOutputHelper output)
 {
-    public static TheoryData<string> Folders()
-    {
-        var data = new TheoryData<string>();
-        foreach (string folder in GoldenFolder.All())
-        {
-            data.Add(folder);
-        }
-
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(Folders))]
+    [MemberData(nameof(GoldenFolder.Theories), MemberType = typeof(GoldenFolder))]
     public void Fp8_checkpoint_logits_stay_close_to_golden(string folderName)
     {
         GoldenFolder golden = GoldenFolder.Load(folderName);

@@ -62,7 +62,7 @@ public sealed class GoldenLogitsTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Folders))]
+    [MemberData(nameof(GoldenFolder.Theories), MemberType = typeof(GoldenFolder))]
     public void Bf16_kv_cache_stays_close_to_golden(string folderName)
     {
         GoldenFolder folder = GoldenFolder.Load(folderName);
@@ -87,16 +87,5 @@ public sealed class GoldenLogitsTests(ITestOutputHelper output)
         Assert.True(worst > 0, "a BF16 cache cannot be exact; equality would mean it is not used");
         Assert.True(worst <= 0.25, $"BF16 KV cache max abs {worst:E2} > 0.25");
         Assert.True(agree >= 0.95 * rows, $"argmax {agree}/{rows}");
-    }
-
-    public static TheoryData<string> Folders()
-    {
-        var data = new TheoryData<string>();
-        foreach (string folder in GoldenFolder.All())
-        {
-            data.Add(folder);
-        }
-
-        return data;
     }
 }

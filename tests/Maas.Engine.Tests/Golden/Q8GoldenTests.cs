@@ -12,19 +12,8 @@ namespace Maas.Engine.Tests.Golden;
 /// </summary>
 public sealed class Q8GoldenTests(ITestOutputHelper output)
 {
-    public static TheoryData<string> Folders()
-    {
-        var data = new TheoryData<string>();
-        foreach (string folder in GoldenFolder.All())
-        {
-            data.Add(folder);
-        }
-
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(Folders))]
+    [MemberData(nameof(GoldenFolder.Theories), MemberType = typeof(GoldenFolder))]
     public void Q8_logits_stay_close_to_golden_and_decode_equals_prefill(string folderName)
     {
         GoldenFolder golden = GoldenFolder.Load(folderName);

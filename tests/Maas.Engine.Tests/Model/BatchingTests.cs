@@ -10,19 +10,8 @@ namespace Maas.Engine.Tests.Model;
 /// <summary>A sequence's logits do not depend on what else is in its batch.</summary>
 public sealed class BatchingTests(ITestOutputHelper output)
 {
-    public static TheoryData<string> Folders()
-    {
-        var data = new TheoryData<string>();
-        foreach (string folder in GoldenFolder.All())
-        {
-            data.Add(folder);
-        }
-
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(Folders))]
+    [MemberData(nameof(GoldenFolder.Theories), MemberType = typeof(GoldenFolder))]
     public void Mixed_prefill_and_decode_batch_equals_each_sequence_alone(string folderName)
     {
         GoldenFolder golden = GoldenFolder.Load(folderName);
@@ -100,7 +89,7 @@ public sealed class BatchingTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Folders))]
+    [MemberData(nameof(GoldenFolder.Theories), MemberType = typeof(GoldenFolder))]
     public void Sequence_expert_host_serves_its_experts_once_per_layer_and_step(string folderName)
     {
         GoldenFolder golden = GoldenFolder.Load(folderName);

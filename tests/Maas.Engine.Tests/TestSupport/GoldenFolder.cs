@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Xunit;
 
 namespace Maas.Engine.Tests.TestSupport;
 
@@ -33,6 +34,18 @@ internal sealed class GoldenFolder
         }
 
         return dir ?? throw new InvalidOperationException("Maas.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>The folder names of <see cref="All"/> as xunit theory data ([MemberData(nameof(GoldenFolder.Theories), MemberType = typeof(GoldenFolder))]).</summary>
+    public static TheoryData<string> Theories()
+    {
+        var data = new TheoryData<string>();
+        foreach (string folder in All())
+        {
+            data.Add(folder);
+        }
+
+        return data;
     }
 
     /// <summary>Every folder under tests/fixtures/golden that has a cases.json.</summary>
