@@ -36,17 +36,8 @@ internal sealed unsafe class ScalarBackend : IComputeBackend
 
     public void Softmax(float* x, int n) => ScalarKernels.Softmax(x, n);
 
-    public void Rope(float* x, int xStride, int rows, int heads, int headStride, int dim, float* cos, float* sin)
-    {
-        int half = dim / 2;
-        for (int t = 0; t < rows; t++)
-        {
-            for (int h = 0; h < heads; h++)
-            {
-                ScalarKernels.Rope(x + (long)t * xStride + (long)h * headStride, cos + (long)t * half, sin + (long)t * half, dim);
-            }
-        }
-    }
+    public void Rope(float* x, int xStride, int rows, int heads, int headStride, int dim, float* cos, float* sin) =>
+        ScalarKernels.RopeRows(x, xStride, rows, heads, headStride, dim, cos, sin);
 
     public void LatentAttention(ReadOnlySpan<LatentAttentionArgs> sequences)
     {

@@ -261,6 +261,22 @@ internal static unsafe class ScalarKernels
         }
     }
 
+    /// <summary>
+    /// <see cref="Rope"/> over every head of every token row; row t uses the cos/sin table row t
+    /// (dim/2 values each), i.e. its own position.
+    /// </summary>
+    public static void RopeRows(float* x, int xStride, int rows, int heads, int headStride, int dim, float* cos, float* sin)
+    {
+        int half = dim / 2;
+        for (int t = 0; t < rows; t++)
+        {
+            for (int h = 0; h < heads; h++)
+            {
+                Rope(x + (long)t * xStride + (long)h * headStride, cos + (long)t * half, sin + (long)t * half, dim);
+            }
+        }
+    }
+
     /// <summary>DeepSeek's de-interleaved RoPE: pairs (2i, 2i+1) rotate by frequency i, stored as [evens'; odds'].</summary>
     public static void Rope(float* x, float* cos, float* sin, int dim)
     {

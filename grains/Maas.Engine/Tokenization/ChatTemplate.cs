@@ -47,8 +47,8 @@ public sealed class ChatTemplate
         {
             using JsonDocument tokenizerConfig = ParseFile(tokenizerConfigPath);
             JsonElement root = tokenizerConfig.RootElement;
-            bos = TokenContent(root, "bos_token") ?? bos;
-            eos = TokenContent(root, "eos_token") ?? eos;
+            bos = TokenizerConfig.SpecialTokenContent(root, "bos_token") ?? bos;
+            eos = TokenizerConfig.SpecialTokenContent(root, "eos_token") ?? eos;
             chatTemplate = root.TryGetProperty("chat_template", out JsonElement t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
         }
 
@@ -227,20 +227,5 @@ public sealed class ChatTemplate
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
-    }
-
-    private static string? TokenContent(JsonElement config, string name)
-    {
-        if (!config.TryGetProperty(name, out JsonElement value))
-        {
-            return null;
-        }
-
-        return value.ValueKind switch
-        {
-            JsonValueKind.String => value.GetString(),
-            JsonValueKind.Object when value.TryGetProperty("content", out JsonElement content) => content.GetString(),
-            _ => null,
-        };
     }
 }

@@ -80,8 +80,8 @@ public sealed class TextTokenizer
         try
         {
             using JsonDocument config = JsonDocument.Parse(File.ReadAllBytes(configPath));
-            bos = TokenContent(config.RootElement, "bos_token");
-            eos = TokenContent(config.RootElement, "eos_token");
+            bos = TokenizerConfig.SpecialTokenContent(config.RootElement, "bos_token");
+            eos = TokenizerConfig.SpecialTokenContent(config.RootElement, "eos_token");
             addBos = config.RootElement.TryGetProperty("add_bos_token", out JsonElement add) && add.ValueKind == JsonValueKind.True;
         }
         catch (JsonException e)
@@ -192,20 +192,5 @@ public sealed class TextTokenizer
         }
 
         return _bpe.Vocabulary.TryGetValue(token, out int vocabId) ? vocabId : null;
-    }
-
-    private static string? TokenContent(JsonElement config, string name)
-    {
-        if (!config.TryGetProperty(name, out JsonElement value))
-        {
-            return null;
-        }
-
-        return value.ValueKind switch
-        {
-            JsonValueKind.String => value.GetString(),
-            JsonValueKind.Object when value.TryGetProperty("content", out JsonElement content) => content.GetString(),
-            _ => null,
-        };
     }
 }

@@ -1,0 +1,26 @@
+using System.Text.Json;
+
+namespace Maas.Engine.Tokenization;
+
+/// <summary>Fields of a Hugging Face tokenizer_config.json that both the tokenizer and the chat template read.</summary>
+internal static class TokenizerConfig
+{
+    /// <summary>
+    /// The text of a special token field such as "bos_token": either a plain string or an AddedToken
+    /// object with "content"; null when absent.
+    /// </summary>
+    public static string? SpecialTokenContent(JsonElement config, string name)
+    {
+        if (!config.TryGetProperty(name, out JsonElement value))
+        {
+            return null;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Object when value.TryGetProperty("content", out JsonElement content) => content.GetString(),
+            _ => null,
+        };
+    }
+}
