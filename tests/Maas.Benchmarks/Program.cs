@@ -1,9 +1,15 @@
+using Maas.Benchmarks.Engine;
 using Maas.Benchmarks.Platform;
 
-// `latency` measures a running platform; anything else goes to BenchmarkDotNet.
+// `latency` measures a running platform, `kernels` the engine's decode kernels; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "latency")
 {
     return await RequestLatency.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "kernels")
+{
+    return KernelThroughput.Run(args[1..]);
 }
 
 BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(RequestLatency).Assembly).Run(args);

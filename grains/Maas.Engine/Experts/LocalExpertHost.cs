@@ -5,7 +5,8 @@ namespace Maas.Engine.Experts;
 
 /// <summary>
 /// The base model's routed experts, in-process: assignments are grouped per expert and each
-/// touched expert runs once per layer per step as a small batched matmul over its token rows.
+/// touched expert runs once per layer per step as a small batched matmul over its token rows; all
+/// touched experts of a layer go to the backend together (one dispatch for gate+up, one for down).
 /// </summary>
 public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
 {
@@ -16,6 +17,7 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
     private int[] _counts = [];
     private int[] _offsets = [];
     private int[] _order = [];
+    private MatMulGroup[] _groups = [];
     private int _capacityRows;
     private NativeBuffer<float>? _input;
     private NativeBuffer<float>? _gateUp;
@@ -103,9 +105,28 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
             _order[_counts[assignments[i].Expert]++] = i;
         }
 
+        // Gather every assignment's token row, grouped by expert, then run all touched experts' gate and up
+        // projections in one dispatch and all down projections in another.
+        EnsureCapacity(assignments.Length);
+        float* x = _input!.Pointer;
+        float* gate = _gateUp!.Pointer;
+        float* up = gate + (long)_capacityRows * _width;
+        float* down = _output!.Pointer;
         fixed (float* h = hidden)
         fixed (float* o = output)
         {
+            for (int i = 0; i < assignments.Length; i++)
+            {
+                ExpertAssignment a = assignments[_order[i]];
+                new ReadOnlySpan<float>(h + (long)a.Row * hiddenSize, hiddenSize).CopyTo(new Span<float>(x + (long)i * hiddenSize, hiddenSize));
+            }
+
+            if (_groups.Length < 2 * experts.Length)
+            {
+                _groups = new MatMulGroup[2 * experts.Length];
+            }
+
+            int groups = 0;
             for (int e = 0; e < experts.Length; e++)
             {
                 int start = _offsets[e];
@@ -115,31 +136,33 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
                     continue;
                 }
 
-                EnsureCapacity(n);
-                float* x = _input!.Pointer;
-                for (int i = 0; i < n; i++)
-                {
-                    ExpertAssignment a = assignments[_order[start + i]];
-                    new ReadOnlySpan<float>(h + (long)a.Row * hiddenSize, hiddenSize).CopyTo(new Span<float>(x + (long)i * hiddenSize, hiddenSize));
-                }
-
                 FeedForwardWeights expert = experts[e];
                 TouchedBytes += expert.ByteLength;
-                // Gate rows in the first half of _gateUp, up rows in the second (one dispatch for both).
-                float* gate = _gateUp!.Pointer;
-                long upOffset = (long)_capacityRows * _width;
-                _backend.MatMulHeads(x, hiddenSize, 0, n, expert.GateUp, gate, _width, upOffset);
-                for (int i = 0; i < n; i++)
-                {
-                    _backend.SiluMul(gate + (long)i * _width, gate + upOffset + (long)i * _width, expert.Width);
-                }
+                float* xe = x + (long)start * hiddenSize;
+                _groups[groups++] = new MatMulGroup(xe, hiddenSize, n, expert.Gate, gate + (long)start * _width, _width);
+                _groups[groups++] = new MatMulGroup(xe, hiddenSize, n, expert.Up, up + (long)start * _width, _width);
+            }
 
-                _backend.MatMul(gate, _width, n, expert.Down, _output!.Pointer, hiddenSize);
-                for (int i = 0; i < n; i++)
+            _backend.MatMulGroups(_groups.AsSpan(0, groups));
+            _backend.SiluMul(gate, up, assignments.Length * _width);
+
+            groups = 0;
+            for (int e = 0; e < experts.Length; e++)
+            {
+                int start = _offsets[e];
+                int n = _offsets[e + 1] - start;
+                if (n > 0)
                 {
-                    ExpertAssignment a = assignments[_order[start + i]];
-                    _backend.Axpy(o + (long)a.Row * hiddenSize, a.Weight, _output.Pointer + (long)i * hiddenSize, hiddenSize);
+                    _groups[groups++] = new MatMulGroup(gate + (long)start * _width, _width, n, experts[e].Down, down + (long)start * hiddenSize, hiddenSize);
                 }
+            }
+
+            _backend.MatMulGroups(_groups.AsSpan(0, groups));
+            Array.Clear(_groups, 0, groups);
+            for (int i = 0; i < assignments.Length; i++)
+            {
+                ExpertAssignment a = assignments[_order[i]];
+                _backend.Axpy(o + (long)a.Row * hiddenSize, a.Weight, down + (long)i * hiddenSize, hiddenSize);
             }
         }
     }

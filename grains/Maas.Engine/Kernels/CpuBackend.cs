@@ -15,6 +15,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
     private readonly MatMulJob _matMul;
     private readonly MatMulHeadsJob _matMulHeads;
     private readonly AttentionJob _attention;
+    private readonly MatMulGroupsJob _matMulGroups;
     private readonly NativeBuffer<float>?[] _scratch;
     private NativeBuffer<byte>? _q8Codes;
     private NativeBuffer<float>? _q8Scales;
@@ -26,6 +27,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         _matMul = new MatMulJob(this);
         _matMulHeads = new MatMulHeadsJob(this);
         _attention = new AttentionJob(this);
+        _matMulGroups = new MatMulGroupsJob(this);
     }
 
     public string Name => (SimdKernels.IsAccelerated ? $"cpu-avx512x{_pool.ThreadCount}" : $"cpu-scalar-x{_pool.ThreadCount}") + (SimdKernels.Q8Accelerated ? "+vnni" : string.Empty);
@@ -53,26 +55,35 @@ internal sealed unsafe class CpuBackend : IComputeBackend
     private void QuantizeActivations(float* x, int xStride, long xHeadStride, int heads, int rows, int cols)
     {
         int rowBytes = ActivationStride(cols), blocks = Q8BlockQuantizer.Blocks(cols);
-        long codes = (long)heads * rows * rowBytes;
+        EnsureActivationBuffers((long)heads * rows * rowBytes, (long)heads * rows * blocks);
+        for (int h = 0; h < heads; h++)
+        {
+            long row = (long)h * rows;
+            QuantizeRows(x + h * xHeadStride, xStride, rows, cols, _q8Codes!.Pointer + row * rowBytes, _q8Scales!.Pointer + row * blocks);
+        }
+    }
+
+    private void EnsureActivationBuffers(long codes, long scales)
+    {
         if (_q8Codes is null || _q8Codes.Length < codes)
         {
             _q8Codes?.Dispose();
             _q8Codes = new NativeBuffer<byte>(Math.Max(codes, 1L << 16));
         }
 
-        if (_q8Scales is null || _q8Scales.Length < (long)heads * rows * blocks)
+        if (_q8Scales is null || _q8Scales.Length < scales)
         {
             _q8Scales?.Dispose();
-            _q8Scales = new NativeBuffer<float>(Math.Max((long)heads * rows * blocks, 1024));
+            _q8Scales = new NativeBuffer<float>(Math.Max(scales, 1024));
         }
+    }
 
-        for (int h = 0; h < heads; h++)
+    private static void QuantizeRows(float* x, int xStride, int rows, int cols, byte* codes, float* scales)
+    {
+        int rowBytes = ActivationStride(cols), blocks = Q8BlockQuantizer.Blocks(cols);
+        for (int t = 0; t < rows; t++)
         {
-            for (int t = 0; t < rows; t++)
-            {
-                long row = (long)h * rows + t;
-                SimdKernels.QuantizeActivationRow(x + h * xHeadStride + (long)t * xStride, cols, _q8Codes.Pointer + row * rowBytes, _q8Scales.Pointer + row * blocks);
-            }
+            SimdKernels.QuantizeActivationRow(x + (long)t * xStride, cols, codes + (long)t * rowBytes, scales + (long)t * blocks);
         }
     }
 
@@ -100,7 +111,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             EnsureScratch(RowBlock * w.Cols);
         }
 
-        int perChunk = Math.Max(MinRowsPerChunk, (w.Rows + _pool.ThreadCount * 4 - 1) / (_pool.ThreadCount * 4));
+        int perChunk = RoundToTile(Math.Max(MinRowsPerChunk, (w.Rows + _pool.ThreadCount * 4 - 1) / (_pool.ThreadCount * 4)));
         _matMul.Set(x, xStride, rows, w, y, yStride, perChunk);
         _pool.Run(_matMul, (w.Rows + perChunk - 1) / perChunk);
     }
@@ -142,11 +153,48 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         }
 
         int chunksPerHead = Math.Max(1, Math.Min((outRows + MinRowsPerChunk - 1) / MinRowsPerChunk, (_pool.ThreadCount * 4 + w.Length - 1) / w.Length));
-        int perChunk = (outRows + chunksPerHead - 1) / chunksPerHead;
+        int perChunk = RoundToTile((outRows + chunksPerHead - 1) / chunksPerHead);
         chunksPerHead = (outRows + perChunk - 1) / perChunk;
         _matMulHeads.Set(x, xStride, xHeadStride, rows, w, y, yStride, yHeadStride, perChunk, chunksPerHead);
         _pool.Run(_matMulHeads, chunksPerHead * w.Length);
     }
+
+    public void MatMulGroups(ReadOnlySpan<MatMulGroup> groups)
+    {
+        if (groups.IsEmpty)
+        {
+            return;
+        }
+
+        // Q8 inputs are quantized once per distinct input (gate and up of an expert share theirs).
+        long codes = 0, scales = 0;
+        int maxScratchCols = 0;
+        foreach (MatMulGroup g in groups)
+        {
+            if (g.W.Format == WeightFormat.Q8Block128)
+            {
+                codes += (long)g.Rows * ActivationStride(g.W.Cols);
+                scales += (long)g.Rows * g.W.Q8Blocks;
+            }
+            else if (UsesScratch(g.W.Format, g.Rows))
+            {
+                maxScratchCols = Math.Max(maxScratchCols, g.W.Cols);
+            }
+        }
+
+        EnsureActivationBuffers(codes, scales);
+        if (maxScratchCols > 0)
+        {
+            EnsureScratch(RowBlock * maxScratchCols);
+        }
+
+        int chunks = _matMulGroups.Set(groups, _q8Codes!.Pointer, _q8Scales!.Pointer);
+        _pool.Run(_matMulGroups, chunks);
+        _matMulGroups.Clear();
+    }
+
+    /// <summary>Chunks of whole Q8 row tiles, so only a matrix's last tile can be partial.</summary>
+    private static int RoundToTile(int rows) => (rows + Q8RowTile - 1) / Q8RowTile * Q8RowTile;
 
     public void RmsNorm(float* x, int xStride, int rows, float* weight, int dim, float eps, float* y, int yStride)
     {
@@ -274,6 +322,101 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         }
     }
 
+    /// <summary>
+    /// The row chunks of every group of a <see cref="MatMulGroups"/> call, in group order, so the two
+    /// threads stream neighbouring parts of one expert's weights and move on together.
+    /// </summary>
+    private sealed class MatMulGroupsJob(CpuBackend owner) : ParallelJob
+    {
+        private MatMulGroup[] _groups = new MatMulGroup[16];
+        private int[] _firstChunk = new int[17];
+        private int[] _perChunk = new int[16];
+        private long[] _codes = new long[16];
+        private long[] _scales = new long[16];
+        private int _count;
+
+        /// <summary>Copies the groups, quantizes Q8 inputs into the shared buffers; returns the chunk count.</summary>
+        public int Set(ReadOnlySpan<MatMulGroup> groups, byte* codes, float* scales)
+        {
+            if (_groups.Length < groups.Length)
+            {
+                int size = Math.Max(groups.Length, _groups.Length * 2);
+                _groups = new MatMulGroup[size];
+                _firstChunk = new int[size + 1];
+                _perChunk = new int[size];
+                _codes = new long[size];
+                _scales = new long[size];
+            }
+
+            _count = groups.Length;
+            long codeOffset = 0, scaleOffset = 0;
+            _firstChunk[0] = 0;
+            for (int i = 0; i < groups.Length; i++)
+            {
+                MatMulGroup g = groups[i];
+                _groups[i] = g;
+                if (g.W.Format == WeightFormat.Q8Block128)
+                {
+                    MatMulGroup previous = i > 0 ? groups[i - 1] : default;
+                    if (i > 0 && previous.X == g.X && previous.Rows == g.Rows && previous.XStride == g.XStride && previous.W.Format == WeightFormat.Q8Block128 && previous.W.Cols == g.W.Cols)
+                    {
+                        _codes[i] = _codes[i - 1];
+                        _scales[i] = _scales[i - 1];
+                    }
+                    else
+                    {
+                        _codes[i] = codeOffset;
+                        _scales[i] = scaleOffset;
+                        QuantizeRows(g.X, g.XStride, g.Rows, g.W.Cols, codes + codeOffset, scales + scaleOffset);
+                        codeOffset += (long)g.Rows * ActivationStride(g.W.Cols);
+                        scaleOffset += (long)g.Rows * g.W.Q8Blocks;
+                    }
+                }
+
+                // Four chunks per matrix: long enough streams, and enough pieces to balance two threads.
+                _perChunk[i] = RoundToTile(Math.Max(MinRowsPerChunk, (g.W.Rows + 3) / 4));
+                _firstChunk[i + 1] = _firstChunk[i] + (g.Rows == 0 ? 0 : (g.W.Rows + _perChunk[i] - 1) / _perChunk[i]);
+            }
+
+            return _firstChunk[_count];
+        }
+
+        public void Clear()
+        {
+            Array.Clear(_groups, 0, _count);
+            _count = 0;
+        }
+
+        public override void Execute(int chunk, int thread)
+        {
+            // Binary search for the group holding this chunk.
+            int low = 0, high = _count - 1;
+            while (low < high)
+            {
+                int mid = (low + high + 1) >> 1;
+                if (_firstChunk[mid] <= chunk)
+                {
+                    low = mid;
+                }
+                else
+                {
+                    high = mid - 1;
+                }
+            }
+
+            ref MatMulGroup g = ref _groups[low];
+            int first = (chunk - _firstChunk[low]) * _perChunk[low];
+            int last = Math.Min(g.W.Rows, first + _perChunk[low]);
+            if (g.W.Format == WeightFormat.Q8Block128)
+            {
+                ComputeRowsQ8(owner._q8Codes!.Pointer + _codes[low], owner._q8Scales!.Pointer + _scales[low], g.Rows, g.W, g.Y, g.YStride, first, last);
+                return;
+            }
+
+            ComputeRows(g.X, g.XStride, g.Rows, g.W, g.Y, g.YStride, first, last, owner._scratch[thread]);
+        }
+    }
+
     /// <summary>Weight rows dequantized together into per-thread f32 scratch, then swept by every token group.</summary>
     private const int RowBlock = 16;
 
@@ -336,9 +479,17 @@ internal sealed unsafe class CpuBackend : IComputeBackend
     private const int Q8RowTile = 4;
 
     /// <summary>
+    /// How many tiles ahead the multi-token Q8 path prefetches weights. With 4+ tokens the matmul is
+    /// compute-bound and the hardware prefetcher alone left the weight stream exposed (lm_head at 16 tokens
+    /// ran at 65% of the same kernel on L2-resident weights); a spread software prefetch 4 tiles ahead
+    /// recovered most of it. The single-token path is memory-bound and streams better without it.
+    /// </summary>
+    private const int Q8PrefetchTiles = 4;
+
+    /// <summary>
     /// Q8 output features [first, last) for every token row, from activations already quantized
     /// (codes [tokens, ActivationStride], scales [tokens, Blocks]). Tiles of Q8RowTile weight rows come
-    /// from memory once (first token group) and are re-read from L1/L2 by the other token groups, while
+    /// from memory once (first token group) and are re-read from L1 by the other token groups, while
     /// each group's activations stay in L1 across the tile: sweeping all 16 tokens' activations (32 KB at
     /// 2048 columns) per weight row would not fit L1 next to the weights.
     /// </summary>
@@ -346,16 +497,47 @@ internal sealed unsafe class CpuBackend : IComputeBackend
     private static void ComputeRowsQ8(byte* codes, float* scales, int tokenRows, WeightMatrix w, float* yBase, int yStride, int first, int last)
     {
         int rowBytes = w.Q8RowBytes, blocks = w.Q8Blocks, aStride = ActivationStride(w.Cols);
-        float* results = stackalloc float[4];
+        float* results = stackalloc float[Q8RowTile * 4];
+        int groups = tokenRows / 4;
+        int tileLines = Q8RowTile * rowBytes / 64;
+        int linesPerGroup = groups == 0 ? 0 : (tileLines + groups - 1) / groups;
         for (int tile = first; tile < last; tile += Q8RowTile)
         {
             int tileEnd = Math.Min(last, tile + Q8RowTile);
+            sbyte* tileCodes = (sbyte*)w.Data + (long)tile * rowBytes;
+            float* tileScales = w.Scales + (long)tile * blocks;
+            int* tileOffsets = w.Q8Offsets + (long)tile * blocks;
+            int ahead = tile + Q8PrefetchTiles * Q8RowTile;
             int t = 0;
             for (; t + 4 <= tokenRows; t += 4)
             {
+                if (ahead < last)
+                {
+                    // A share of the tile Q8PrefetchTiles ahead per token group, so the prefetches are spread out.
+                    int firstLine = (t / 4) * linesPerGroup;
+                    SimdKernels.Prefetch(w.Data + (long)ahead * rowBytes + (long)firstLine * 64, Math.Min(linesPerGroup, tileLines - firstLine));
+                }
+
+                byte* a = codes + (long)t * aStride;
+                float* aScales = scales + (long)t * blocks;
+                if (tileEnd - tile == Q8RowTile)
+                {
+                    SimdKernels.DotQ8Tile4x4(a, aStride, aScales, tileCodes, rowBytes, tileScales, tileOffsets, blocks, results);
+                    for (int r = 0; r < Q8RowTile; r++)
+                    {
+                        float* y = yBase + (long)t * yStride + tile + r;
+                        y[0] = results[r * 4];
+                        y[yStride] = results[r * 4 + 1];
+                        y[2L * yStride] = results[r * 4 + 2];
+                        y[3L * yStride] = results[r * 4 + 3];
+                    }
+
+                    continue;
+                }
+
                 for (int o = tile; o < tileEnd; o++)
                 {
-                    SimdKernels.DotQ8x4(codes + (long)t * aStride, aStride, scales + (long)t * blocks, (sbyte*)w.Data + (long)o * rowBytes, w.Scales + (long)o * blocks, w.Q8Offsets + (long)o * blocks, blocks, results);
+                    SimdKernels.DotQ8x4(a, aStride, aScales, (sbyte*)w.Data + (long)o * rowBytes, w.Scales + (long)o * blocks, w.Q8Offsets + (long)o * blocks, blocks, results);
                     float* y = yBase + (long)t * yStride + o;
                     y[0] = results[0];
                     y[yStride] = results[1];

@@ -20,6 +20,12 @@ internal unsafe interface IComputeBackend : IDisposable
     /// </summary>
     void MatMulHeads(float* x, int xStride, long xHeadStride, int rows, WeightMatrix[] w, float* y, int yStride, long yHeadStride);
 
+    /// <summary>
+    /// Independent matmuls (a MoE layer's routed experts, each over its own token rows) in one dispatch, so
+    /// a layer costs one fork-join per stage instead of one per expert and matrix.
+    /// </summary>
+    void MatMulGroups(ReadOnlySpan<MatMulGroup> groups);
+
     void RmsNorm(float* x, int xStride, int rows, float* weight, int dim, float eps, float* y, int yStride);
 
     /// <summary>gate = silu(gate)·up.</summary>

@@ -20,6 +20,14 @@ internal sealed unsafe class ScalarBackend : IComputeBackend
         }
     }
 
+    public void MatMulGroups(ReadOnlySpan<MatMulGroup> groups)
+    {
+        foreach (MatMulGroup g in groups)
+        {
+            ScalarKernels.MatMul(g.X, g.XStride, g.Rows, g.W, g.Y, g.YStride);
+        }
+    }
+
     public void RmsNorm(float* x, int xStride, int rows, float* weight, int dim, float eps, float* y, int yStride)
     {
         for (int t = 0; t < rows; t++)

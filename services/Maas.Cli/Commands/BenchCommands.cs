@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Maas.Engine.Checkpoints;
+using Maas.Engine.Kernels;
 using Maas.Engine.KvCache;
 using Maas.Engine.Model;
 

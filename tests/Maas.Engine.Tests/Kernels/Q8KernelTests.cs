@@ -214,4 +214,87 @@ public sealed unsafe class Q8KernelTests
 
         Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-5);
     }
+
+    [Theory]
+    [InlineData(128)]
+    [InlineData(300)]
+    [InlineData(2048)]
+    public void Tile4x4_kernel_equals_the_scalar_dot_for_every_row_and_token(int cols)
+    {
+        var rng = new Random(cols);
+        using WeightMatrix w = WeightMatrix.FromF32(4, cols, WeightFormat.Q8Block128, KernelTestData.Random(rng, 4 * cols));
+        int blocks = Q8BlockQuantizer.Blocks(cols), aStride = Q8BlockQuantizer.RowBytes(cols) + 64;
+        float[] x = KernelTestData.Random(rng, 4 * cols, 3f);
+        var codes = new byte[4 * aStride];
+        var scales = new float[4 * blocks];
+        var actual = new float[16];
+        fixed (float* px = x)
+        fixed (byte* a = codes)
+        fixed (float* s = scales)
+        fixed (float* r = actual)
+        {
+            for (int t = 0; t < 4; t++)
+            {
+                ScalarKernels.QuantizeActivationRow(px + t * cols, cols, a + t * aStride, s + t * blocks);
+            }
+
+            SimdKernels.DotQ8Tile4x4(a, aStride, s, (sbyte*)w.Data, w.Q8RowBytes, w.Scales, w.Q8Offsets, blocks, r);
+            for (int o = 0; o < 4; o++)
+            {
+                for (int t = 0; t < 4; t++)
+                {
+                    float expected = ScalarKernels.DotQ8(a + t * aStride, s + t * blocks, (sbyte*)w.Data + o * w.Q8RowBytes, w.Scales + o * blocks, w.Q8Offsets + o * blocks, blocks);
+                    // Identical integer block sums and block order; only FMA versus multiply-then-add rounding differs.
+                    Assert.True(Math.Abs(actual[o * 4 + t] - expected) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"row {o} token {t}: {actual[o * 4 + t]} vs {expected}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void CpuBackend_MatMulGroups_equals_one_scalar_matmul_per_group()
+    {
+        // Expert-shaped groups: gate and up share an input (quantized once), a group with no rows, row
+        // counts on both sides of the 4-token tile, and an F32 group among the Q8 ones.
+        var rng = new Random(77);
+        const int inFeatures = 300, outFeatures = 45;
+        int[] rows = [1, 1, 5, 5, 0, 3, 4, 4, 2];
+        var w = new WeightMatrix[rows.Length];
+        for (int g = 0; g < rows.Length; g++)
+        {
+            w[g] = WeightMatrix.FromF32(outFeatures + g, inFeatures, g == 5 ? WeightFormat.F32 : WeightFormat.Q8Block128, KernelTestData.Random(rng, (outFeatures + g) * inFeatures));
+        }
+
+        int totalRows = rows.Sum();
+        float[] x = KernelTestData.Random(rng, totalRows * inFeatures, 2f);
+        int yStride = outFeatures + rows.Length;
+        var expected = new float[totalRows * yStride];
+        var actual = new float[totalRows * yStride];
+        using var cpu = new CpuBackend(2);
+        fixed (float* px = x)
+        fixed (float* pe = expected)
+        fixed (float* pa = actual)
+        {
+            var groups = new MatMulGroup[rows.Length];
+            int row = 0;
+            for (int g = 0; g < rows.Length; g++)
+            {
+                // Odd groups reuse the previous group's input rows, as up reuses gate's.
+                int inputRow = g % 2 == 1 && rows[g] == rows[g - 1] ? row - rows[g - 1] : row;
+                groups[g] = new MatMulGroup(px + inputRow * inFeatures, inFeatures, rows[g], w[g], pa + row * yStride, yStride);
+                ScalarKernels.MatMul(px + inputRow * inFeatures, inFeatures, rows[g], w[g], pe + row * yStride, yStride);
+                row += rows[g];
+            }
+
+            cpu.MatMulGroups(groups);
+        }
+
+        foreach (WeightMatrix m in w)
+        {
+            m.Dispose();
+        }
+
+        Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-5);
+        Assert.Contains(actual, v => v != 0);
+    }
 }

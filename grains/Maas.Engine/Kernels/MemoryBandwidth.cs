@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Maas.Cli.Commands;
+namespace Maas.Engine.Kernels;
 
 /// <summary>Measures read bandwidth the way decode uses memory: many threads streaming a buffer far larger than the caches.</summary>
 public static class MemoryBandwidth
