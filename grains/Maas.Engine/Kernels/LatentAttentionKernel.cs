@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Maas.Engine.KvCache;
 
 namespace Maas.Engine.Kernels;
@@ -6,6 +7,7 @@ namespace Maas.Engine.Kernels;
 internal static unsafe class LatentAttentionKernel
 {
     /// <param name="scores">Scratch of at least StartPosition + row + 1 floats.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AttendOne(in LatentAttentionArgs a, int row, int head, float* scores, bool simd)
     {
         PagedKvCache cache = a.Cache;
@@ -79,6 +81,7 @@ internal static unsafe class LatentAttentionKernel
     /// all heads (MQA-like), so each cached entry is read once for the whole head group, not per head.
     /// </summary>
     /// <param name="scores">Scratch of at least headCount × (StartPosition + row + 1) floats.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AttendHeads(in LatentAttentionArgs a, int row, int firstHead, int headCount, float* scores)
     {
         PagedKvCache cache = a.Cache;

@@ -17,6 +17,7 @@ internal static unsafe class SimdKernels
 
     public static bool IsAccelerated => Vector512.IsHardwareAccelerated;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(float* a, float* b, int n)
     {
         if (!Vector512.IsHardwareAccelerated)
@@ -47,6 +48,7 @@ internal static unsafe class SimdKernels
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotBf16(float* a, ushort* b, int n)
     {
         if (!Vector512.IsHardwareAccelerated)
@@ -89,6 +91,7 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>y += a·x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Axpy(float* y, float a, float* x, int n)
     {
         if (!Vector512.IsHardwareAccelerated)
@@ -110,6 +113,7 @@ internal static unsafe class SimdKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AxpyBf16(float* y, float a, ushort* x, int n)
     {
         if (!Vector512.IsHardwareAccelerated)
@@ -137,6 +141,7 @@ internal static unsafe class SimdKernels
     /// Dot products of one f32 weight row with 4 token rows (x, x+stride, ...): the weight vector is
     /// loaded once and used for all four, so a batch reads each weight once.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot4(float* w, float* x, long xStride, int n, float* result)
     {
         if (!Vector512.IsHardwareAccelerated)
@@ -200,6 +205,7 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>As <see cref="Dot4"/> for a BF16 weight row, widened to f32 in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot4Bf16(ushort* w, float* x, long xStride, int n, float* result)
     {
         if (!Vector512.IsHardwareAccelerated)
@@ -253,6 +259,7 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>BF16 row to f32 (exact: a 16-bit shift).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WidenBf16Row(ushort* source, int n, float* target)
     {
         int i = 0;
@@ -273,6 +280,7 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>Decodes one row of FP8 codes times its 128-column block scales into f32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DequantizeFp8Row(byte* codes, float* blockScales, int n, float* target)
     {
         int i = 0;
@@ -309,9 +317,9 @@ internal static unsafe class SimdKernels
         return bits.AsSingle() * scale;
     }
 
-    // The Q8 kernels are marked AggressiveOptimization: they are jitted fully optimized on first use instead of
-    // running tier-0 code (calls for every Vector256.Load) until tiering catches up, which took most of a
-    // short decode benchmark.
+    // Every kernel here is marked AggressiveOptimization: it is jitted fully optimized on first use instead of
+    // running tier-0 code (a call for every Vector256.Load) until tiering catches up. Tier-0 Q8 kernels took
+    // most of a short decode benchmark, and a tier-0 SiluMul (Vector512.Exp) cost 0.6 ms per MoE layer.
 
     /// <summary>Whether the Q8 matmul runs on AVX-VNNI (vpdpbusd); otherwise it uses the scalar reference.</summary>
     public static bool Q8Accelerated => AvxVnni.IsSupported && Avx512F.IsSupported;
@@ -587,6 +595,7 @@ internal static unsafe class SimdKernels
         result[1] = Vector256.Sum(f1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RmsNorm(float* x, float* weight, float eps, float* y, int n)
     {
         if (!Vector512.IsHardwareAccelerated)
@@ -610,6 +619,7 @@ internal static unsafe class SimdKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SiluMul(float* gate, float* up, int n)
     {
         if (!Vector512.IsHardwareAccelerated)
@@ -633,6 +643,7 @@ internal static unsafe class SimdKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Softmax(float* x, int n)
     {
         if (!Vector512.IsHardwareAccelerated || n < 16)
@@ -690,6 +701,7 @@ internal static unsafe class SimdKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Add(float* y, float* x, int n)
     {
         int i = 0;
