@@ -32,6 +32,9 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
         EnsureCapacity(maxRows);
     }
 
+    /// <summary>Layers the host was built for (layers without routed experts included).</summary>
+    public int LayerCount => _layers.Length;
+
     public bool Serves(int layer, int expert) =>
         (uint)layer < (uint)_layers.Length && _layers[layer] is { } experts && (uint)expert < (uint)experts.Length;
 

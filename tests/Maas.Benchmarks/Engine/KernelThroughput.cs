@@ -29,14 +29,25 @@ public static unsafe class KernelThroughput
         using var backend = new CpuBackend(threads);
         Console.WriteLine($"backend: {backend.Name}");
         MeasureDispatch(threads);
-        var layer = new FeedForwardWeights[Experts];
-        for (int e = 0; e < Experts; e++)
+        int layerCount = ArgValue(args, "--layers", 1);
+        var layers = new FeedForwardWeights[layerCount][];
+        for (int l = 0; l < layerCount; l++)
         {
-            layer[e] = new FeedForwardWeights(RandomQ8(ExpertWidth, Hidden, e * 3), RandomQ8(ExpertWidth, Hidden, e * 3 + 1), RandomQ8(Hidden, ExpertWidth, e * 3 + 2));
+            layers[l] = new FeedForwardWeights[Experts];
+            for (int e = 0; e < Experts; e++)
+            {
+                int seed = (l * Experts + e) * 3;
+                layers[l][e] = new FeedForwardWeights(RandomQ8(ExpertWidth, Hidden, seed), RandomQ8(ExpertWidth, Hidden, seed + 1), RandomQ8(Hidden, ExpertWidth, seed + 2));
+            }
         }
 
-        MeasureMatrices(backend, layer, bandwidth);
-        using var host = new LocalExpertHost(backend, [layer], Hidden, ExpertWidth, 64);
+        FeedForwardWeights[] layer = layers[0];
+        foreach (FeedForwardWeights[] l in layers)
+        {
+            MeasureMatrices(backend, l, bandwidth);
+        }
+
+        using var host = new LocalExpertHost(backend, layers, Hidden, ExpertWidth, 64);
         foreach (int batch in new[] { 1, 4, 16, 32 })
         {
             MeasureExperts(host, batch, repeats, bandwidth);
@@ -79,7 +90,7 @@ public static unsafe class KernelThroughput
 
             host.ResetTouchedBytes();
             long start = Stopwatch.GetTimestamp();
-            host.Accumulate(0, hidden, Hidden, assignments, output);
+            host.Accumulate((r + 2) % host.LayerCount, hidden, Hidden, assignments, output);
             if (r >= 0)
             {
                 seconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
