@@ -500,6 +500,10 @@ internal sealed unsafe class CpuBackend : IComputeBackend
     private static void ComputeRowsQ8(byte* codes, float* scales, int tokenRows, WeightMatrix w, float* yBase, int yStride, int first, int last)
     {
         int rowBytes = w.Q8RowBytes, blocks = w.Q8Blocks, aStride = ActivationStride(w.Cols);
+        // The matrix's pointers once, not through its properties for every row.
+        byte* data = w.Data;
+        float* wScales = w.Scales;
+        int* wOffsets = w.Q8Offsets;
         float* results = stackalloc float[Q8RowTile * 4];
         int groups = tokenRows / 4;
         int tileLines = Q8RowTile * rowBytes / 64;
@@ -507,9 +511,9 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         for (int tile = first; tile < last; tile += Q8RowTile)
         {
             int tileEnd = Math.Min(last, tile + Q8RowTile);
-            sbyte* tileCodes = (sbyte*)w.Data + (long)tile * rowBytes;
-            float* tileScales = w.Scales + (long)tile * blocks;
-            int* tileOffsets = w.Q8Offsets + (long)tile * blocks;
+            sbyte* tileCodes = (sbyte*)data + (long)tile * rowBytes;
+            float* tileScales = wScales + (long)tile * blocks;
+            int* tileOffsets = wOffsets + (long)tile * blocks;
             int ahead = tile + Q8PrefetchTiles * Q8RowTile;
             int t = 0;
             for (; t + 4 <= tokenRows; t += 4)
@@ -518,7 +522,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
                 {
                     // A share of the tile Q8PrefetchTiles ahead per token group, so the prefetches are spread out.
                     int firstLine = (t / 4) * linesPerGroup;
-                    SimdKernels.Prefetch(w.Data + (long)ahead * rowBytes + (long)firstLine * 64, Math.Min(linesPerGroup, tileLines - firstLine));
+                    SimdKernels.Prefetch(data + (long)ahead * rowBytes + (long)firstLine * 64, Math.Min(linesPerGroup, tileLines - firstLine));
                 }
 
                 byte* a = codes + (long)t * aStride;
@@ -540,7 +544,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
 
                 for (int o = tile; o < tileEnd; o++)
                 {
-                    SimdKernels.DotQ8x4(a, aStride, aScales, (sbyte*)w.Data + (long)o * rowBytes, w.Scales + (long)o * blocks, w.Q8Offsets + (long)o * blocks, blocks, results);
+                    SimdKernels.DotQ8x4(a, aStride, aScales, (sbyte*)data + (long)o * rowBytes, wScales + (long)o * blocks, wOffsets + (long)o * blocks, blocks, results);
                     float* y = yBase + (long)t * yStride + o;
                     y[0] = results[0];
                     y[yStride] = results[1];
@@ -553,7 +557,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             {
                 for (int o = tile; o < tileEnd; o++)
                 {
-                    SimdKernels.DotQ8x2(codes + (long)t * aStride, aStride, scales + (long)t * blocks, (sbyte*)w.Data + (long)o * rowBytes, w.Scales + (long)o * blocks, w.Q8Offsets + (long)o * blocks, blocks, results);
+                    SimdKernels.DotQ8x2(codes + (long)t * aStride, aStride, scales + (long)t * blocks, (sbyte*)data + (long)o * rowBytes, wScales + (long)o * blocks, wOffsets + (long)o * blocks, blocks, results);
                     yBase[(long)t * yStride + o] = results[0];
                     yBase[(long)(t + 1) * yStride + o] = results[1];
                 }
@@ -565,7 +569,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             {
                 for (int o = tile; o < tileEnd; o++)
                 {
-                    yBase[(long)t * yStride + o] = SimdKernels.DotQ8(codes + (long)t * aStride, scales + (long)t * blocks, (sbyte*)w.Data + (long)o * rowBytes, w.Scales + (long)o * blocks, w.Q8Offsets + (long)o * blocks, blocks);
+                    yBase[(long)t * yStride + o] = SimdKernels.DotQ8(codes + (long)t * aStride, scales + (long)t * blocks, (sbyte*)data + (long)o * rowBytes, wScales + (long)o * blocks, wOffsets + (long)o * blocks, blocks);
                 }
             }
         }
