@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: engine decode benchmark on a random DeepSeek-V2-Lite-shaped 8-layer FP8 checkpoint
-# (batch 1 and 16, 2 threads), then the BenchmarkDotNet micro-benchmarks. Never run by CI.
+# (batch 1 and 16, 2 threads), the Q8 kernel harness, then the BenchmarkDotNet micro-benchmarks. Never run by CI.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -17,9 +17,13 @@ fi
 for weights in $WEIGHTS; do
   for batch in 1 16; do
     echo "== maas bench engine --weights $weights --batch $batch --threads $THREADS"
-    maas bench engine --model "$MODEL" --weights "$weights" --batch "$batch" --threads "$THREADS" --prompt-tokens 32 --steps 16
+    maas bench engine --model "$MODEL" --weights "$weights" --batch "$batch" --threads "$THREADS" --prompt-tokens 32 --steps 32
     echo
   done
 done
+
+echo "== kernels: one MoE layer and lm_head at batch 1-32"
+dotnet run -c Release --project tests/Maas.Benchmarks -- kernels --threads "$THREADS"
+echo
 
 dotnet run -c Release --project tests/Maas.Benchmarks -- ${BENCH_ARGS:---filter '*'}
