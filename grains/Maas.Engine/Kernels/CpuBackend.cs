@@ -16,6 +16,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
     private readonly MatMulHeadsJob _matMulHeads;
     private readonly AttentionJob _attention;
     private readonly MatMulGroupsJob _matMulGroups;
+    private readonly MatMulHeadsInputMajorJob _matMulHeadsInputMajor;
     private readonly NativeBuffer<float>?[] _scratch;
     private NativeBuffer<byte>? _q8Codes;
     private NativeBuffer<float>? _q8Scales;
@@ -28,6 +29,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         _matMulHeads = new MatMulHeadsJob(this);
         _attention = new AttentionJob(this);
         _matMulGroups = new MatMulGroupsJob(this);
+        _matMulHeadsInputMajor = new MatMulHeadsInputMajorJob();
     }
 
     public string Name => (SimdKernels.IsAccelerated ? $"cpu-avx512x{_pool.ThreadCount}" : $"cpu-scalar-x{_pool.ThreadCount}") + (SimdKernels.Q8Accelerated ? "+vnni" : string.Empty);
@@ -158,6 +160,29 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         _matMulHeads.Set(x, xStride, xHeadStride, rows, w, y, yStride, yHeadStride, perChunk, chunksPerHead);
         _pool.Run(_matMulHeads, chunksPerHead * w.Length);
     }
+
+    public void MatMulHeadsInputMajor(float* x, int xStride, long xHeadStride, int rows, WeightMatrix[] w, float* y, int yStride, long yHeadStride)
+    {
+        if (rows == 0 || w.Length == 0)
+        {
+            return;
+        }
+
+        foreach (WeightMatrix m in w)
+        {
+            if (m.Format != WeightFormat.F32 || m.Rows != w[0].Rows || m.Cols != w[0].Cols)
+            {
+                throw new ArgumentException("input-major matmuls need f32 matrices of one shape", nameof(w));
+            }
+        }
+
+        // Chunks of 128 outputs per head: 4 per head for MLA's 512-wide latent, 64 for 16 heads.
+        int chunksPerHead = (w[0].Cols + InputMajorChunk - 1) / InputMajorChunk;
+        _matMulHeadsInputMajor.Set(x, xStride, xHeadStride, rows, w, y, yStride, yHeadStride, chunksPerHead);
+        _pool.Run(_matMulHeadsInputMajor, chunksPerHead * w.Length);
+    }
+
+    private const int InputMajorChunk = 128;
 
     public void MatMulGroups(ReadOnlySpan<MatMulGroup> groups)
     {
@@ -319,6 +344,41 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             }
 
             ComputeRows(_x + head * _xHeadStride, _xStride, _rows, w, _y + head * _yHeadStride, _yStride, first, last, owner._scratch[thread]);
+        }
+    }
+
+    private sealed class MatMulHeadsInputMajorJob : ParallelJob
+    {
+        private float* _x;
+        private int _xStride;
+        private long _xHeadStride;
+        private int _rows;
+        private WeightMatrix[]? _w;
+        private float* _y;
+        private int _yStride;
+        private long _yHeadStride;
+        private int _chunksPerHead;
+
+        public void Set(float* x, int xStride, long xHeadStride, int rows, WeightMatrix[] w, float* y, int yStride, long yHeadStride, int chunksPerHead)
+        {
+            _x = x;
+            _xStride = xStride;
+            _xHeadStride = xHeadStride;
+            _rows = rows;
+            _w = w;
+            _y = y;
+            _yStride = yStride;
+            _yHeadStride = yHeadStride;
+            _chunksPerHead = chunksPerHead;
+        }
+
+        public override void Execute(int chunk, int thread)
+        {
+            int head = chunk / _chunksPerHead;
+            WeightMatrix w = _w![head];
+            int first = (chunk % _chunksPerHead) * InputMajorChunk;
+            int last = Math.Min(w.Cols, first + InputMajorChunk);
+            SimdKernels.MatMulInputMajor(_x + head * _xHeadStride, _xStride, _rows, (float*)w.Data, w.Rows, w.Cols, _y + head * _yHeadStride, _yStride, first, last);
         }
     }
 

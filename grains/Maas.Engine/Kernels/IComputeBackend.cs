@@ -21,6 +21,12 @@ internal unsafe interface IComputeBackend : IDisposable
     void MatMulHeads(float* x, int xStride, long xHeadStride, int rows, WeightMatrix[] w, float* y, int yStride, long yHeadStride);
 
     /// <summary>
+    /// As <see cref="MatMulHeads"/> with f32 weights stored input-major: y_h[t, o] = Σ_i x_h[t, i]·W_h[i, o],
+    /// W_h being [in features, out features] (MLA's W_UK, whose 128 inputs make per-output dot products short).
+    /// </summary>
+    void MatMulHeadsInputMajor(float* x, int xStride, long xHeadStride, int rows, WeightMatrix[] w, float* y, int yStride, long yHeadStride);
+
+    /// <summary>
     /// Independent matmuls (a MoE layer's routed experts, each over its own token rows) in one dispatch, so
     /// a layer costs one fork-join per stage instead of one per expert and matrix.
     /// </summary>

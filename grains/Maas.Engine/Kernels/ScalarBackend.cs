@@ -20,6 +20,14 @@ internal sealed unsafe class ScalarBackend : IComputeBackend
         }
     }
 
+    public void MatMulHeadsInputMajor(float* x, int xStride, long xHeadStride, int rows, WeightMatrix[] w, float* y, int yStride, long yHeadStride)
+    {
+        for (int h = 0; h < w.Length; h++)
+        {
+            ScalarKernels.MatMulInputMajor(x + h * xHeadStride, xStride, rows, w[h], y + h * yHeadStride, yStride, 0, w[h].Cols);
+        }
+    }
+
     public void MatMulGroups(ReadOnlySpan<MatMulGroup> groups)
     {
         foreach (MatMulGroup g in groups)

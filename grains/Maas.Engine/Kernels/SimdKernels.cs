@@ -204,6 +204,102 @@ internal static unsafe class SimdKernels
         result[3] = s3;
     }
 
+    /// <summary>
+    /// y[t, o] = Σ_i x[t, i]·W[i, o] for outputs [first, last) of an input-major f32 W [inputs, outputs]:
+    /// 64 outputs × 4 tokens stay in 16 registers while each input's weight row segment is broadcast-multiplied
+    /// into them, so there is no horizontal sum at all (short per-output dot products were mostly sums).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MatMulInputMajor(float* x, int xStride, int rows, float* w, int inputs, int outputs, float* y, int yStride, int first, int last)
+    {
+        int o = first;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; o + 64 <= last; o += 64)
+            {
+                int t = 0;
+                for (; t + 4 <= rows; t += 4)
+                {
+                    InputMajorTile4(x + (long)t * xStride, xStride, w + o, inputs, outputs, y + (long)t * yStride + o, yStride);
+                }
+
+                for (; t < rows; t++)
+                {
+                    float* xt = x + (long)t * xStride;
+                    Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+                    for (int i = 0; i < inputs; i++)
+                    {
+                        float* wi = w + (long)i * outputs + o;
+                        var xb = Vector512.Create(xt[i]);
+                        a0 = Vector512.FusedMultiplyAdd(xb, Vector512.Load(wi), a0);
+                        a1 = Vector512.FusedMultiplyAdd(xb, Vector512.Load(wi + 16), a1);
+                        a2 = Vector512.FusedMultiplyAdd(xb, Vector512.Load(wi + 32), a2);
+                        a3 = Vector512.FusedMultiplyAdd(xb, Vector512.Load(wi + 48), a3);
+                    }
+
+                    float* yt = y + (long)t * yStride + o;
+                    a0.Store(yt);
+                    a1.Store(yt + 16);
+                    a2.Store(yt + 32);
+                    a3.Store(yt + 48);
+                }
+            }
+        }
+
+        ScalarKernels.MatMulInputMajor(x, xStride, rows, w, inputs, outputs, y, yStride, o, last);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InputMajorTile4(float* x, int xStride, float* w, int inputs, int outputs, float* y, int yStride)
+    {
+        float* x1 = x + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
+        Vector512<float> a00 = Vector512<float>.Zero, a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        Vector512<float> a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        for (int i = 0; i < inputs; i++)
+        {
+            float* wi = w + (long)i * outputs;
+            Vector512<float> w0 = Vector512.Load(wi), w1 = Vector512.Load(wi + 16), w2 = Vector512.Load(wi + 32), w3 = Vector512.Load(wi + 48);
+            var b = Vector512.Create(x[i]);
+            a00 = Vector512.FusedMultiplyAdd(b, w0, a00);
+            a01 = Vector512.FusedMultiplyAdd(b, w1, a01);
+            a02 = Vector512.FusedMultiplyAdd(b, w2, a02);
+            a03 = Vector512.FusedMultiplyAdd(b, w3, a03);
+            b = Vector512.Create(x1[i]);
+            a10 = Vector512.FusedMultiplyAdd(b, w0, a10);
+            a11 = Vector512.FusedMultiplyAdd(b, w1, a11);
+            a12 = Vector512.FusedMultiplyAdd(b, w2, a12);
+            a13 = Vector512.FusedMultiplyAdd(b, w3, a13);
+            b = Vector512.Create(x2[i]);
+            a20 = Vector512.FusedMultiplyAdd(b, w0, a20);
+            a21 = Vector512.FusedMultiplyAdd(b, w1, a21);
+            a22 = Vector512.FusedMultiplyAdd(b, w2, a22);
+            a23 = Vector512.FusedMultiplyAdd(b, w3, a23);
+            b = Vector512.Create(x3[i]);
+            a30 = Vector512.FusedMultiplyAdd(b, w0, a30);
+            a31 = Vector512.FusedMultiplyAdd(b, w1, a31);
+            a32 = Vector512.FusedMultiplyAdd(b, w2, a32);
+            a33 = Vector512.FusedMultiplyAdd(b, w3, a33);
+        }
+
+        float* y1 = y + yStride, y2 = y1 + yStride, y3 = y2 + yStride;
+        a00.Store(y);
+        a01.Store(y + 16);
+        a02.Store(y + 32);
+        a03.Store(y + 48);
+        a10.Store(y1);
+        a11.Store(y1 + 16);
+        a12.Store(y1 + 32);
+        a13.Store(y1 + 48);
+        a20.Store(y2);
+        a21.Store(y2 + 16);
+        a22.Store(y2 + 32);
+        a23.Store(y2 + 48);
+        a30.Store(y3);
+        a31.Store(y3 + 16);
+        a32.Store(y3 + 32);
+        a33.Store(y3 + 48);
+    }
+
     /// <summary>As <see cref="Dot4"/> for a BF16 weight row, widened to f32 in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot4Bf16(ushort* w, float* x, long xStride, int n, float* result)

@@ -19,10 +19,14 @@ internal sealed class AttentionWeights : IDisposable
 
     public required float[] KvANorm { get; init; }
 
-    /// <summary>Per head W_UKᵀ [kv_lora, nope] (f32): q_lat = W_UKᵀ·q_nope.</summary>
-    public required WeightMatrix[] KeyUpTransposed { get; init; }
+    /// <summary>
+    /// Per head W_UK [nope, kv_lora] (f32), as stored in kv_b_proj: q_lat = W_UKᵀ·q_nope, computed input-major
+    /// (<see cref="Kernels.IComputeBackend.MatMulHeadsInputMajor"/>) because its 128-long dot products were
+    /// dominated by horizontal sums.
+    /// </summary>
+    public required WeightMatrix[] KeyUp { get; init; }
 
-    /// <summary>Per head W_UV [v, kv_lora] (f32): o = W_UV·o_lat.</summary>
+    /// <summary>Per head W_UVᵀ [kv_lora, v] (f32, input-major): o = W_UV·o_lat.</summary>
     public required WeightMatrix[] ValueUp { get; init; }
 
     public required WeightMatrix OProj { get; init; }
@@ -33,7 +37,7 @@ internal sealed class AttentionWeights : IDisposable
         get
         {
             long total = (QProj?.ByteLength ?? 0) + (QAProj?.ByteLength ?? 0) + (QBProj?.ByteLength ?? 0) + KvAProj.ByteLength + OProj.ByteLength;
-            foreach (WeightMatrix m in KeyUpTransposed)
+            foreach (WeightMatrix m in KeyUp)
             {
                 total += m.ByteLength;
             }
@@ -54,7 +58,7 @@ internal sealed class AttentionWeights : IDisposable
         QBProj?.Dispose();
         KvAProj.Dispose();
         OProj.Dispose();
-        foreach (WeightMatrix m in KeyUpTransposed)
+        foreach (WeightMatrix m in KeyUp)
         {
             m.Dispose();
         }

@@ -204,29 +204,27 @@ public sealed unsafe class DeepseekModel : IDisposable
         int latent = c.KvLoraRank;
 
         // Absorbed MLA needs kv_b_proj per head: W_UK_h = rows [h(nope+v), h(nope+v)+nope), W_UV_h = the next v rows.
-        var keyUpTransposed = new WeightMatrix[heads];
+        var keyUp = new WeightMatrix[heads];
         var valueUp = new WeightMatrix[heads];
         using (WeightMatrix kvB = loader.MatrixF32(p + "kv_b_proj.weight", heads * (nope + v), latent))
         {
             float* source = (float*)kvB.Data;
             for (int h = 0; h < heads; h++)
             {
-                keyUpTransposed[h] = new WeightMatrix(latent, nope, WeightFormat.F32);
-                valueUp[h] = new WeightMatrix(v, latent, WeightFormat.F32);
-                float* uk = (float*)keyUpTransposed[h].Data;
+                keyUp[h] = new WeightMatrix(nope, latent, WeightFormat.F32);
+                valueUp[h] = new WeightMatrix(latent, v, WeightFormat.F32);
+                float* uk = (float*)keyUp[h].Data;
                 float* uv = (float*)valueUp[h].Data;
                 long headRow = (long)h * (nope + v);
-                for (int n = 0; n < nope; n++)
+                new ReadOnlySpan<float>(source + headRow * latent, nope * latent).CopyTo(new Span<float>(uk, nope * latent));
+
+                // W_UV_h transposed to [kv_lora, v], so both absorbed products run input-major.
+                for (int j = 0; j < v; j++)
                 {
                     for (int l = 0; l < latent; l++)
                     {
-                        uk[(long)l * nope + n] = source[(headRow + n) * latent + l];
+                        uv[(long)l * v + j] = source[(headRow + nope + j) * latent + l];
                     }
-                }
-
-                for (int j = 0; j < v; j++)
-                {
-                    new ReadOnlySpan<float>(source + (headRow + nope + j) * latent, latent).CopyTo(new Span<float>(uv + (long)j * latent, latent));
                 }
             }
         }
@@ -241,7 +239,7 @@ public sealed unsafe class DeepseekModel : IDisposable
             QBProj = lora ? loader.Matrix(p + "q_b_proj.weight", qDim, rank) : null,
             KvAProj = loader.Matrix(p + "kv_a_proj_with_mqa.weight", c.KvEntryDim, hidden),
             KvANorm = loader.Vector(p + "kv_a_layernorm.weight", latent),
-            KeyUpTransposed = keyUpTransposed,
+            KeyUp = keyUp,
             ValueUp = valueUp,
             OProj = loader.Matrix(p + "o_proj.weight", hidden, heads * v),
         };
@@ -409,7 +407,7 @@ public sealed unsafe class DeepseekModel : IDisposable
 
         float* qLat = _state.QLatent.Pointer;
         float* oLat = _state.OLatent.Pointer;
-        _backend.MatMulHeads(q, qDim, qHead, rows, w.KeyUpTransposed, qLat, heads * latent, latent);
+        _backend.MatMulHeadsInputMajor(q, qDim, qHead, rows, w.KeyUp, qLat, heads * latent, latent);
 
         LatentAttentionArgs[] attention = _state.AttentionArgs;
         for (int e = 0; e < batch.SequenceCount; e++)
@@ -437,7 +435,7 @@ public sealed unsafe class DeepseekModel : IDisposable
 
         float* values = _state.AttnValues.Pointer;
         int v = c.VHeadDim;
-        _backend.MatMulHeads(oLat, heads * latent, latent, rows, w.ValueUp, values, heads * v, v);
+        _backend.MatMulHeadsInputMajor(oLat, heads * latent, latent, rows, w.ValueUp, values, heads * v, v);
 
         _backend.MatMul(values, heads * v, rows, w.OProj, _state.Temp.Pointer, hidden);
     }

@@ -247,4 +247,43 @@ public sealed unsafe class SimdKernelTests
             Assert.Equal(before, after, 1e-5);
         }
     }
+
+    [Theory]
+    [InlineData(1, 2, 128, 512)]
+    [InlineData(4, 3, 128, 512)]
+    [InlineData(9, 2, 37, 100)]
+    [InlineData(6, 1, 5, 64)]
+    public void CpuBackend_input_major_MatMulHeads_matches_scalar_backend(int tokens, int heads, int inputs, int outputs)
+    {
+        // MLA's W_UK shape (128 inputs, 512 outputs) and odd shapes that leave tail columns and tokens.
+        var rng = new Random(tokens * 100 + inputs);
+        var w = new WeightMatrix[heads];
+        for (int h = 0; h < heads; h++)
+        {
+            w[h] = WeightMatrix.FromF32(inputs, outputs, WeightFormat.F32, KernelTestData.Random(rng, inputs * outputs));
+        }
+
+        int xHeadStride = inputs + 3, xStride = heads * xHeadStride + 1;
+        int yStride = heads * outputs + 7;
+        float[] x = KernelTestData.Random(rng, tokens * xStride);
+        var expected = new float[tokens * yStride];
+        var actual = new float[tokens * yStride];
+        using var cpu = new CpuBackend(2);
+        using var scalar = new ScalarBackend();
+        fixed (float* px = x)
+        fixed (float* pe = expected)
+        fixed (float* pa = actual)
+        {
+            scalar.MatMulHeadsInputMajor(px, xStride, xHeadStride, tokens, w, pe, yStride, outputs);
+            cpu.MatMulHeadsInputMajor(px, xStride, xHeadStride, tokens, w, pa, yStride, outputs);
+        }
+
+        foreach (WeightMatrix m in w)
+        {
+            m.Dispose();
+        }
+
+        Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-5);
+        Assert.Contains(actual, v => v != 0);
+    }
 }
