@@ -16,7 +16,6 @@ internal sealed unsafe class CpuBackend : IComputeBackend
     private readonly MatMulHeadsJob _matMulHeads;
     private readonly AttentionJob _attention;
     private readonly MatMulGroupsJob _matMulGroups;
-    private readonly MatMulHeadsInputMajorJob _matMulHeadsInputMajor;
     private readonly NativeBuffer<float>?[] _scratch;
     private NativeBuffer<byte>? _q8Codes;
     private NativeBuffer<float>? _q8Scales;
@@ -29,7 +28,6 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         _matMulHeads = new MatMulHeadsJob(this);
         _attention = new AttentionJob(this);
         _matMulGroups = new MatMulGroupsJob(this);
-        _matMulHeadsInputMajor = new MatMulHeadsInputMajorJob();
     }
 
     public string Name => (SimdKernels.IsAccelerated ? $"cpu-avx512x{_pool.ThreadCount}" : $"cpu-scalar-x{_pool.ThreadCount}") + (SimdKernels.Q8Accelerated ? "+vnni" : string.Empty);
@@ -157,7 +155,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         int chunksPerHead = Math.Max(1, Math.Min((outRows + MinRowsPerChunk - 1) / MinRowsPerChunk, (_pool.ThreadCount * 4 + w.Length - 1) / w.Length));
         int perChunk = RoundToTile((outRows + chunksPerHead - 1) / chunksPerHead);
         chunksPerHead = (outRows + perChunk - 1) / perChunk;
-        _matMulHeads.Set(x, xStride, xHeadStride, rows, w, y, yStride, yHeadStride, perChunk, chunksPerHead);
+        _matMulHeads.Set(x, xStride, xHeadStride, rows, w, y, yStride, yHeadStride, perChunk, chunksPerHead, inputMajor: false);
         _pool.Run(_matMulHeads, chunksPerHead * w.Length);
     }
 
@@ -178,8 +176,8 @@ internal sealed unsafe class CpuBackend : IComputeBackend
 
         // Chunks of 128 outputs per head: 4 per head for MLA's 512-wide latent, 64 for 16 heads.
         int chunksPerHead = (w[0].Cols + InputMajorChunk - 1) / InputMajorChunk;
-        _matMulHeadsInputMajor.Set(x, xStride, xHeadStride, rows, w, y, yStride, yHeadStride, chunksPerHead);
-        _pool.Run(_matMulHeadsInputMajor, chunksPerHead * w.Length);
+        _matMulHeads.Set(x, xStride, xHeadStride, rows, w, y, yStride, yHeadStride, InputMajorChunk, chunksPerHead, inputMajor: true);
+        _pool.Run(_matMulHeads, chunksPerHead * w.Length);
     }
 
     private const int InputMajorChunk = 128;
@@ -315,9 +313,12 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         private long _yHeadStride;
         private int _perChunk;
         private int _chunksPerHead;
+        private bool _inputMajor;
 
-        public void Set(float* x, int xStride, long xHeadStride, int rows, WeightMatrix[] w, float* y, int yStride, long yHeadStride, int perChunk, int chunksPerHead)
+        /// <param name="inputMajor">Chunks are output columns of f32 input-major matrices (<see cref="MatMulHeadsInputMajor"/>), not weight rows.</param>
+        public void Set(float* x, int xStride, long xHeadStride, int rows, WeightMatrix[] w, float* y, int yStride, long yHeadStride, int perChunk, int chunksPerHead, bool inputMajor)
         {
+            _inputMajor = inputMajor;
             _x = x;
             _xStride = xStride;
             _xHeadStride = xHeadStride;
@@ -335,6 +336,12 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             int head = chunk / _chunksPerHead;
             WeightMatrix w = _w![head];
             int first = (chunk % _chunksPerHead) * _perChunk;
+            if (_inputMajor)
+            {
+                SimdKernels.MatMulInputMajor(_x + head * _xHeadStride, _xStride, _rows, (float*)w.Data, w.Rows, w.Cols, _y + head * _yHeadStride, _yStride, first, Math.Min(w.Cols, first + _perChunk));
+                return;
+            }
+
             int last = Math.Min(w.Rows, first + _perChunk);
             if (w.Format == WeightFormat.Q8Block128)
             {
@@ -344,41 +351,6 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             }
 
             ComputeRows(_x + head * _xHeadStride, _xStride, _rows, w, _y + head * _yHeadStride, _yStride, first, last, owner._scratch[thread]);
-        }
-    }
-
-    private sealed class MatMulHeadsInputMajorJob : ParallelJob
-    {
-        private float* _x;
-        private int _xStride;
-        private long _xHeadStride;
-        private int _rows;
-        private WeightMatrix[]? _w;
-        private float* _y;
-        private int _yStride;
-        private long _yHeadStride;
-        private int _chunksPerHead;
-
-        public void Set(float* x, int xStride, long xHeadStride, int rows, WeightMatrix[] w, float* y, int yStride, long yHeadStride, int chunksPerHead)
-        {
-            _x = x;
-            _xStride = xStride;
-            _xHeadStride = xHeadStride;
-            _rows = rows;
-            _w = w;
-            _y = y;
-            _yStride = yStride;
-            _yHeadStride = yHeadStride;
-            _chunksPerHead = chunksPerHead;
-        }
-
-        public override void Execute(int chunk, int thread)
-        {
-            int head = chunk / _chunksPerHead;
-            WeightMatrix w = _w![head];
-            int first = (chunk % _chunksPerHead) * InputMajorChunk;
-            int last = Math.Min(w.Cols, first + InputMajorChunk);
-            SimdKernels.MatMulInputMajor(_x + head * _xHeadStride, _xStride, _rows, (float*)w.Data, w.Rows, w.Cols, _y + head * _yHeadStride, _yStride, first, last);
         }
     }
 
