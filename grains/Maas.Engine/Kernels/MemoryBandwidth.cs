@@ -50,15 +50,25 @@ public sealed unsafe class MemoryBandwidth : IDisposable
         var workers = new Thread[_threads];
         for (int r = 0; r < repeats; r++)
         {
-            long start = Stopwatch.GetTimestamp();
+            // Threads are created and parked first, so the timed interval holds only the streaming.
+            using var ready = new CountdownEvent(_threads);
+            using var go = new ManualResetEventSlim();
             for (int t = 0; t < _threads; t++)
             {
                 byte* part = _buffer + t * perThread;
                 int index = t;
-                workers[t] = new Thread(() => partials[index] = Sum((float*)part, perThread / sizeof(float)));
+                workers[t] = new Thread(() =>
+                {
+                    ready.Signal();
+                    go.Wait();
+                    partials[index] = Sum((float*)part, perThread / sizeof(float));
+                });
                 workers[t].Start();
             }
 
+            ready.Wait();
+            long start = Stopwatch.GetTimestamp();
+            go.Set();
             foreach (Thread worker in workers)
             {
                 worker.Join();

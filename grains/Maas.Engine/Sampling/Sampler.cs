@@ -414,7 +414,8 @@ public sealed class Sampler
         _topCount = count;
     }
 
-    private static int ArgMax(ReadOnlySpan<float> values)
+    /// <summary>The greedy choice: the first index of the largest value.</summary>
+    public static int ArgMax(ReadOnlySpan<float> values)
     {
         int best = 0;
         for (int i = 1; i < values.Length; i++)

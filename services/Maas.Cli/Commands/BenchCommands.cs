@@ -4,6 +4,7 @@ using Maas.Engine.Checkpoints;
 using Maas.Engine.Kernels;
 using Maas.Engine.KvCache;
 using Maas.Engine.Model;
+using Maas.Engine.Sampling;
 
 namespace Maas.Cli.Commands;
 
@@ -86,7 +87,7 @@ public static class BenchCommands
 
                 for (var s = 0; s < n; s++)
                 {
-                    next[s] = ArgMax(logits.AsSpan(s * config.VocabSize, config.VocabSize));
+                    next[s] = Sampler.ArgMax(logits.AsSpan(s * config.VocabSize, config.VocabSize));
                 }
 
                 forward.Clear();
@@ -119,19 +120,5 @@ public static class BenchCommands
             return 0;
         });
         return command;
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        var best = 0;
-        for (var i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
     }
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using Maas.Cli.Golden;
 using Maas.Engine;
 using Maas.Engine.Checkpoints;
+using Maas.Engine.Golden;
 using Maas.Engine.KvCache;
 using Maas.Engine.Model;
 
@@ -92,41 +92,9 @@ public static class CheckGoldenCommand
 
     private static bool Report(GoldenCase c, string path, float[] logits, (double MaxAbs, bool SameArgmax) tolerance)
     {
-        double maxDiff = 0;
-        int agree = 0;
-        int rows = c.Tokens.Length;
-        for (int r = 0; r < rows; r++)
-        {
-            ReadOnlySpan<float> actual = logits.AsSpan(r * c.Vocab, c.Vocab);
-            ReadOnlySpan<float> expected = c.Logits.AsSpan(r * c.Vocab, c.Vocab);
-            for (int i = 0; i < c.Vocab; i++)
-            {
-                double d = Math.Abs((double)actual[i] - expected[i]);
-                maxDiff = Math.Max(maxDiff, double.IsNaN(d) ? double.PositiveInfinity : d);
-            }
-
-            if (ArgMax(actual) == ArgMax(expected))
-            {
-                agree++;
-            }
-        }
-
-        bool pass = maxDiff <= tolerance.MaxAbs && (!tolerance.SameArgmax || agree == rows);
-        Console.WriteLine($"{c.Name} ({rows} tokens) {path,-18} max abs diff {maxDiff:E2}  argmax {agree}/{rows}  {(pass ? "ok" : "FAIL")}");
+        LogitComparison comparison = LogitComparison.Compare(logits, c.Logits, c.Vocab);
+        bool pass = comparison.MaxAbs <= tolerance.MaxAbs && (!tolerance.SameArgmax || comparison.AllArgmaxAgree);
+        Console.WriteLine($"{c.Name} ({comparison.Rows} tokens) {path,-18} max abs diff {comparison.MaxAbs:E2}  argmax {comparison.ArgmaxAgreements}/{comparison.Rows}  {(pass ? "ok" : "FAIL")}");
         return pass;
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> row)
-    {
-        int best = 0;
-        for (int i = 1; i < row.Length; i++)
-        {
-            if (row[i] > row[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
     }
 }

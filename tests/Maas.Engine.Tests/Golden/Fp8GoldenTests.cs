@@ -1,4 +1,5 @@
 using Maas.Engine.Checkpoints;
+using Maas.Engine.Golden;
 using Maas.Engine.KvCache;
 using Maas.Engine.Model;
 using Maas.Engine.Tests.TestSupport;

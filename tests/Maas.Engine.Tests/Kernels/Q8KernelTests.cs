@@ -180,42 +180,6 @@ public sealed unsafe class Q8KernelTests
     }
 
     [Theory]
-    [InlineData(1, 3, 70)]
-    [InlineData(5, 2, 130)]
-    [InlineData(4, 4, 0)]
-    public void CpuBackend_Q8_MatMulHeads_equals_one_scalar_matmul_per_head(int tokens, int heads, int xHeadStride)
-    {
-        var rng = new Random(tokens + 10 * heads);
-        const int outFeatures = 45, inFeatures = 70;
-        WeightMatrix[] w = Enumerable.Range(0, heads)
-            .Select(_ => WeightMatrix.FromF32(outFeatures, inFeatures, WeightFormat.Q8Block128, KernelTestData.Random(rng, outFeatures * inFeatures)))
-            .ToArray();
-        int xStride = Math.Max(inFeatures, heads * xHeadStride), yStride = heads * outFeatures;
-        float[] x = KernelTestData.Random(rng, tokens * xStride);
-        var expected = new float[tokens * yStride];
-        var actual = new float[tokens * yStride];
-        using var cpu = new CpuBackend(2);
-        fixed (float* px = x)
-        fixed (float* pe = expected)
-        fixed (float* pa = actual)
-        {
-            for (int h = 0; h < heads; h++)
-            {
-                ScalarKernels.MatMul(px + h * xHeadStride, xStride, tokens, w[h], pe + h * outFeatures, yStride);
-            }
-
-            cpu.MatMulHeads(px, xStride, xHeadStride, tokens, w, pa, yStride, outFeatures);
-        }
-
-        foreach (WeightMatrix m in w)
-        {
-            m.Dispose();
-        }
-
-        Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-5);
-    }
-
-    [Theory]
     [InlineData(128)]
     [InlineData(300)]
     [InlineData(2048)]

@@ -174,17 +174,21 @@ public sealed unsafe class SimdKernelTests
     }
 
     [Theory]
-    [InlineData(WeightFormat.F32, 1, 3)]
-    [InlineData(WeightFormat.Bf16, 5, 2)]
-    [InlineData(WeightFormat.Fp8Block128, 4, 4)]
-    public void CpuBackend_MatMulHeads_equals_one_matmul_per_head(WeightFormat format, int tokens, int heads)
+    [InlineData(WeightFormat.F32, 1, 3, 70)]
+    [InlineData(WeightFormat.Bf16, 5, 2, 70)]
+    [InlineData(WeightFormat.Fp8Block128, 4, 4, 70)]
+    [InlineData(WeightFormat.Q8Block128, 1, 3, 70)]
+    [InlineData(WeightFormat.Q8Block128, 5, 2, 130)]
+    [InlineData(WeightFormat.Q8Block128, 4, 4, 0)]
+    public void CpuBackend_MatMulHeads_equals_one_matmul_per_head(WeightFormat format, int tokens, int heads, int xHeadStride)
     {
+        // xHeadStride 0 is one input shared by every head (gate+up); Q8 then quantizes it once.
         var rng = new Random(tokens + 10 * heads);
         const int outFeatures = 45, inFeatures = 70;
         WeightMatrix[] w = Enumerable.Range(0, heads)
             .Select(_ => WeightMatrix.FromF32(outFeatures, inFeatures, format, KernelTestData.Random(rng, outFeatures * inFeatures)))
             .ToArray();
-        int xStride = heads * inFeatures, yStride = heads * outFeatures;
+        int xStride = Math.Max(inFeatures, heads * xHeadStride), yStride = heads * outFeatures;
         float[] x = KernelTestData.Random(rng, tokens * xStride);
         var expected = new float[tokens * yStride];
         var actual = new float[tokens * yStride];
@@ -195,10 +199,10 @@ public sealed unsafe class SimdKernelTests
         {
             for (int h = 0; h < heads; h++)
             {
-                ScalarKernels.MatMul(px + h * inFeatures, xStride, tokens, w[h], pe + h * outFeatures, yStride);
+                ScalarKernels.MatMul(px + h * xHeadStride, xStride, tokens, w[h], pe + h * outFeatures, yStride);
             }
 
-            cpu.MatMulHeads(px, xStride, inFeatures, tokens, w, pa, yStride, outFeatures);
+            cpu.MatMulHeads(px, xStride, xHeadStride, tokens, w, pa, yStride, outFeatures);
         }
 
         foreach (WeightMatrix m in w)

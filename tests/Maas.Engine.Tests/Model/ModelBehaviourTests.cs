@@ -1,3 +1,4 @@
+using Maas.Engine.Golden;
 using Maas.Engine.KvCache;
 using Maas.Engine.Model;
 using Maas.Engine.Tests.TestSupport;

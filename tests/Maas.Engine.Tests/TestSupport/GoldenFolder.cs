@@ -1,5 +1,4 @@
-using System.Runtime.InteropServices;
-using System.Text.Json;
+using Maas.Engine.Golden;
 using Xunit;
 
 namespace Maas.Engine.Tests.TestSupport;
@@ -64,33 +63,7 @@ internal sealed class GoldenFolder
     public static GoldenFolder Load(string name)
     {
         string path = System.IO.Path.Combine(RepositoryRoot(), "tests", "fixtures", "golden", name);
-        using JsonDocument cases = JsonDocument.Parse(File.ReadAllText(System.IO.Path.Combine(path, "cases.json")));
-        var list = new List<GoldenCase>();
-        foreach (JsonElement c in cases.RootElement.EnumerateArray())
-        {
-            int[] tokens = c.GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()).ToArray();
-            int rows = c.GetProperty("shape")[0].GetInt32();
-            int vocab = c.GetProperty("shape")[1].GetInt32();
-            byte[] bytes = File.ReadAllBytes(System.IO.Path.Combine(path, c.GetProperty("logits_file").GetString()!));
-            float[] logits = MemoryMarshal.Cast<byte, float>(bytes).ToArray();
-            if (logits.Length != rows * vocab || rows != tokens.Length)
-            {
-                throw new InvalidDataException($"{name}: case logits do not match shape [{rows}, {vocab}]");
-            }
-
-            list.Add(new GoldenCase(tokens, logits, vocab));
-        }
-
-        double maxAbs = 1e-4;
-        bool sameArgmax = true;
-        string tolerance = System.IO.Path.Combine(path, "tolerance.json");
-        if (File.Exists(tolerance))
-        {
-            using JsonDocument t = JsonDocument.Parse(File.ReadAllText(tolerance));
-            maxAbs = t.RootElement.GetProperty("max_abs").GetDouble();
-            sameArgmax = !t.RootElement.TryGetProperty("same_argmax", out JsonElement s) || s.GetBoolean();
-        }
-
-        return new GoldenFolder(path, list, maxAbs, sameArgmax);
+        (double maxAbs, bool sameArgmax) = GoldenFolderReader.ReadTolerance(path);
+        return new GoldenFolder(path, GoldenFolderReader.ReadCases(path), maxAbs, sameArgmax);
     }
 }

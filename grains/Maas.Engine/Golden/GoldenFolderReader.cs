@@ -1,10 +1,13 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
-namespace Maas.Cli.Golden;
+namespace Maas.Engine.Golden;
 
-/// <summary>Reads the golden format: cases.json, caseK.f32 (little-endian f32 [seq, vocab]) and tolerance.json.</summary>
-internal static class GoldenFolderReader
+/// <summary>
+/// Reads the golden format (shared/golden/README.md): cases.json, caseK.f32 (little-endian f32 [seq, vocab]) and
+/// tolerance.json. `maas check-golden` and the engine tests read fixtures through it.
+/// </summary>
+public static class GoldenFolderReader
 {
     public static IReadOnlyList<GoldenCase> ReadCases(string folder)
     {

@@ -1,7 +1,9 @@
-namespace Maas.Engine.Tests.TestSupport;
+using Maas.Engine.Sampling;
 
-/// <summary>Max abs difference and argmax agreement between two [rows, vocab] logit arrays.</summary>
-internal readonly record struct LogitComparison(double MaxAbs, int ArgmaxAgreements, int Rows)
+namespace Maas.Engine.Golden;
+
+/// <summary>Max abs difference (NaN counts as infinite) and argmax agreement between two [rows, vocab] logit arrays.</summary>
+public readonly record struct LogitComparison(double MaxAbs, int ArgmaxAgreements, int Rows)
 {
     public bool AllArgmaxAgree => ArgmaxAgreements == Rows;
 
@@ -25,26 +27,12 @@ internal readonly record struct LogitComparison(double MaxAbs, int ArgmaxAgreeme
                 maxAbs = Math.Max(maxAbs, d);
             }
 
-            if (ArgMax(a) == ArgMax(e))
+            if (Sampler.ArgMax(a) == Sampler.ArgMax(e))
             {
                 agree++;
             }
         }
 
         return new LogitComparison(maxAbs, agree, rows);
-    }
-
-    public static int ArgMax(ReadOnlySpan<float> row)
-    {
-        int best = 0;
-        for (int i = 1; i < row.Length; i++)
-        {
-            if (row[i] > row[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
     }
 }

@@ -1,3 +1,0 @@
-namespace Maas.Engine.Tests.TestSupport;
-
-internal sealed record GoldenCase(int[] Tokens, float[] Logits, int Vocab);
