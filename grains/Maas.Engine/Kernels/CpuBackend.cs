@@ -510,98 +510,55 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         }
     }
 
-    /// <summary>Q8 weight rows swept together by each group of 4 token rows (4 rows + 4 tokens of 2 KB stay in L1).</summary>
-    private const int Q8RowTile = 4;
+    /// <summary>Q8 rows come in tiles of 16 (<see cref="Q8BlockQuantizer.TileRows"/>); chunks hold whole tiles.</summary>
+    private const int Q8RowTile = Q8BlockQuantizer.TileRows;
 
     /// <summary>
-    /// How many tiles ahead the multi-token Q8 path prefetches weights. With 4+ tokens the matmul is
-    /// compute-bound and the hardware prefetcher alone left the weight stream exposed (lm_head at 16 tokens
-    /// ran at 65% of the same kernel on L2-resident weights); a spread software prefetch 4 tiles ahead
-    /// recovered most of it. The single-token path is memory-bound and streams better without it.
+    /// How many tiles ahead a multi-token Q8 tile prefetches its weights. With 2+ tokens the hardware
+    /// prefetcher alone left the weight stream exposed; prefetching 2 tiles ahead measured best against
+    /// 0, 1 and 4 (lm_head at 16 tokens 227 → 250-265 int8 GMAC/s; 4 tokens 28 → 34-36 GB/s). The
+    /// single-token path streams better without it.
     /// </summary>
-    private const int Q8PrefetchTiles = 4;
+    private const int Q8PrefetchTiles = 2;
 
     /// <summary>
-    /// Q8 output features [first, last) for every token row, from activations already quantized
-    /// (codes [tokens, ActivationStride], scales [tokens, Blocks]). Tiles of Q8RowTile weight rows come
-    /// from memory once (first token group) and are re-read from L1 by the other token groups, while
-    /// each group's activations stay in L1 across the tile: sweeping all 16 tokens' activations (32 KB at
-    /// 2048 columns) per weight row would not fit L1 next to the weights.
+    /// Q8 output features [first, last) (first a multiple of the tile) for every token row, from activations
+    /// already quantized (codes [tokens, ActivationStride], scales [tokens, Blocks]). Each tile comes from
+    /// memory once (first token group, which also prefetches) and is re-read from L1 by the other groups of
+    /// up to 4 tokens. A last tile with padding rows is computed into scratch and only its real rows copied.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ComputeRowsQ8(byte* codes, float* scales, int tokenRows, WeightMatrix w, float* yBase, int yStride, int first, int last)
     {
         int rowBytes = w.Q8RowBytes, blocks = w.Q8Blocks, aStride = ActivationStride(w.Cols);
-        // The matrix's pointers once, not through its properties for every row.
+        long tileBytes = (long)Q8RowTile * rowBytes;
+        int tileBlocks = Q8RowTile * blocks;
         byte* data = w.Data;
-        float* wScales = w.Scales;
-        int* wOffsets = w.Q8Offsets;
-        float* results = stackalloc float[Q8RowTile * 4];
-        int groups = tokenRows / 4;
-        int tileLines = Q8RowTile * rowBytes / 64;
-        int linesPerGroup = groups == 0 ? 0 : (tileLines + groups - 1) / groups;
+        float* partial = stackalloc float[4 * Q8RowTile];
         for (int tile = first; tile < last; tile += Q8RowTile)
         {
-            int tileEnd = Math.Min(last, tile + Q8RowTile);
-            sbyte* tileCodes = (sbyte*)data + (long)tile * rowBytes;
-            float* tileScales = wScales + (long)tile * blocks;
-            int* tileOffsets = wOffsets + (long)tile * blocks;
-            int ahead = tile + Q8PrefetchTiles * Q8RowTile;
-            int t = 0;
-            for (; t + 4 <= tokenRows; t += 4)
+            int index = tile / Q8RowTile;
+            sbyte* tileCodes = (sbyte*)data + index * tileBytes;
+            float* tileScales = w.Scales + (long)index * tileBlocks;
+            int* tileOffsets = w.Q8Offsets + (long)index * tileBlocks;
+            int realRows = Math.Min(Q8RowTile, w.Rows - tile);
+            long prefetch = tile + (Q8PrefetchTiles + 1) * Q8RowTile <= last ? Q8PrefetchTiles * tileBytes : 0;
+            for (int t = 0; t < tokenRows; t += 4)
             {
-                if (ahead < last)
-                {
-                    // A share of the tile Q8PrefetchTiles ahead per token group, so the prefetches are spread out.
-                    int firstLine = (t / 4) * linesPerGroup;
-                    SimdKernels.Prefetch(data + (long)ahead * rowBytes + (long)firstLine * 64, Math.Min(linesPerGroup, tileLines - firstLine));
-                }
-
+                int count = Math.Min(4, tokenRows - t);
                 byte* a = codes + (long)t * aStride;
                 float* aScales = scales + (long)t * blocks;
-                if (tileEnd - tile == Q8RowTile)
+                long ahead = t == 0 && count > 1 ? prefetch : 0;
+                if (realRows == Q8RowTile)
                 {
-                    SimdKernels.DotQ8Tile4x4(a, aStride, aScales, tileCodes, rowBytes, tileScales, tileOffsets, blocks, results);
-                    for (int r = 0; r < Q8RowTile; r++)
-                    {
-                        float* y = yBase + (long)t * yStride + tile + r;
-                        y[0] = results[r * 4];
-                        y[yStride] = results[r * 4 + 1];
-                        y[2L * yStride] = results[r * 4 + 2];
-                        y[3L * yStride] = results[r * 4 + 3];
-                    }
-
+                    SimdKernels.DotQ8Tile(count, a, aStride, aScales, blocks, tileCodes, tileScales, tileOffsets, yBase + (long)t * yStride + tile, yStride, ahead);
                     continue;
                 }
 
-                for (int o = tile; o < tileEnd; o++)
+                SimdKernels.DotQ8Tile(count, a, aStride, aScales, blocks, tileCodes, tileScales, tileOffsets, partial, Q8RowTile, 0);
+                for (int i = 0; i < count; i++)
                 {
-                    SimdKernels.DotQ8x4(a, aStride, aScales, (sbyte*)data + (long)o * rowBytes, wScales + (long)o * blocks, wOffsets + (long)o * blocks, blocks, results);
-                    float* y = yBase + (long)t * yStride + o;
-                    y[0] = results[0];
-                    y[yStride] = results[1];
-                    y[2L * yStride] = results[2];
-                    y[3L * yStride] = results[3];
-                }
-            }
-
-            if (t + 2 <= tokenRows)
-            {
-                for (int o = tile; o < tileEnd; o++)
-                {
-                    SimdKernels.DotQ8x2(codes + (long)t * aStride, aStride, scales + (long)t * blocks, (sbyte*)data + (long)o * rowBytes, wScales + (long)o * blocks, wOffsets + (long)o * blocks, blocks, results);
-                    yBase[(long)t * yStride + o] = results[0];
-                    yBase[(long)(t + 1) * yStride + o] = results[1];
-                }
-
-                t += 2;
-            }
-
-            for (; t < tokenRows; t++)
-            {
-                for (int o = tile; o < tileEnd; o++)
-                {
-                    yBase[(long)t * yStride + o] = SimdKernels.DotQ8(codes + (long)t * aStride, scales + (long)t * blocks, (sbyte*)data + (long)o * rowBytes, wScales + (long)o * blocks, wOffsets + (long)o * blocks, blocks);
+                    new ReadOnlySpan<float>(partial + i * Q8RowTile, realRows).CopyTo(new Span<float>(yBase + (long)(t + i) * yStride + tile, realRows));
                 }
             }
         }

@@ -47,11 +47,11 @@ internal static unsafe class ScalarKernels
 
             case WeightFormat.Q8Block128:
                 {
-                    sbyte* p = (sbyte*)w.Data + (long)row * w.Q8RowBytes;
-                    float* scales = w.Scales + (long)row * w.Q8Blocks;
+                    sbyte* codes = (sbyte*)w.Data;
+                    int rowBytes = w.Q8RowBytes, blocks = w.Q8Blocks;
                     for (int c = 0; c < cols; c++)
                     {
-                        target[c] = p[c] * scales[c / Q8BlockQuantizer.BlockSize];
+                        target[c] = codes[Q8BlockQuantizer.CodeIndex(row, c, rowBytes)] * w.Scales[Q8BlockQuantizer.BlockIndex(row, c / Q8BlockQuantizer.BlockSize, blocks)];
                     }
 
                     break;
@@ -99,25 +99,37 @@ internal static unsafe class ScalarKernels
     }
 
     /// <summary>
-    /// Σ_b (offset_b + Σ_c a_c·w_c)·(wScale_b·aScale_b): the exact int32 block dot product of unsigned
-    /// activation codes and signed weight codes (the offset removes the +128 bias), scaled once per block.
+    /// The Q8 dot product of one activation row (codes + 128, one scale per block) with row
+    /// <paramref name="lane"/> of a Q8 tile (<see cref="Q8BlockQuantizer.TileRows"/> interleaved rows):
+    /// per block an exact int32 sum starting at the block offset (which cancels the +128), times
+    /// wScale·aScale, summed in block order.
     /// </summary>
-    public static float DotQ8(byte* a, float* aScales, sbyte* w, float* wScales, int* wOffsets, int blocks)
+    public static float DotQ8(byte* a, float* aScales, sbyte* tile, float* tileScales, int* tileOffsets, int lane, int blocks)
     {
+        int rowBytes = blocks * Q8BlockQuantizer.BlockSize;
         float sum = 0;
         for (int b = 0; b < blocks; b++)
         {
-            int dot = wOffsets[b];
+            long block = Q8BlockQuantizer.BlockIndex(lane, b, blocks);
+            int dot = tileOffsets[block];
             int start = b * Q8BlockQuantizer.BlockSize;
             for (int c = start; c < start + Q8BlockQuantizer.BlockSize; c++)
             {
-                dot += a[c] * w[c];
+                dot += a[c] * tile[Q8BlockQuantizer.CodeIndex(lane, c, rowBytes)];
             }
 
-            sum += dot * (wScales[b] * aScales[b]);
+            sum += dot * (tileScales[block] * aScales[b]);
         }
 
         return sum;
+    }
+
+    /// <summary><see cref="DotQ8(byte*, float*, sbyte*, float*, int*, int, int)"/> for row <paramref name="row"/> of a Q8 matrix.</summary>
+    public static float DotQ8(byte* a, float* aScales, WeightMatrix w, int row)
+    {
+        int tile = row / Q8BlockQuantizer.TileRows, blocks = w.Q8Blocks;
+        long tileBlocks = (long)tile * Q8BlockQuantizer.TileRows * blocks;
+        return DotQ8(a, aScales, (sbyte*)w.Data + (long)tile * Q8BlockQuantizer.TileRows * w.Q8RowBytes, w.Scales + tileBlocks, w.Q8Offsets + tileBlocks, row % Q8BlockQuantizer.TileRows, blocks);
     }
 
     public static float Dot(float* a, float* b, int n)
@@ -198,10 +210,9 @@ internal static unsafe class ScalarKernels
 
             for (int o = 0; o < w.Rows; o++)
             {
-                sbyte* wRow = (sbyte*)w.Data + (long)o * rowBytes;
                 for (int t = 0; t < rows; t++)
                 {
-                    y[(long)t * yStride + o] = DotQ8(a + (long)t * rowBytes, s + (long)t * blocks, wRow, w.Scales + (long)o * blocks, w.Q8Offsets + (long)o * blocks, blocks);
+                    y[(long)t * yStride + o] = DotQ8(a + (long)t * rowBytes, s + (long)t * blocks, w, o);
                 }
             }
         }

@@ -468,140 +468,198 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>
-    /// Q8 dot products of one weight row with 4 activation rows (a, a + aStride, ...; scales at aScales
-    /// + t·blocks): each 128-byte weight block is loaded once into 4 registers and used by all four.
-    /// Per block and token: 4 vpdpbusd into an int32 accumulator started at the block offset (which
-    /// removes the +128 activation bias), then one convert and one FMA with wScale·aScale.
+    /// Q8 dot products of one tile (<see cref="Q8BlockQuantizer.TileRows"/> = 16 interleaved weight rows) with
+    /// 1-4 activation rows (a + t·aStride, scales at aScales + t·blocks), into y[t·yStride + r]. Each step
+    /// loads 4 input codes of 16 rows (two 32-byte vectors), broadcasts each token's 4 activation codes, and
+    /// vpdpbusd leaves one row per int32 lane; a block ends with a convert and an FMA per 8 rows and token.
+    /// Per row this is the scalar reference's math (exact int block sums plus offset, times wScale·aScale,
+    /// in block order); only FMA rounding differs. <paramref name="prefetch"/> (bytes past the tile, 0 for
+    /// none) asks for the same block of a tile further on while this one is computed.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void DotQ8x4(byte* a, int aStride, float* aScales, sbyte* w, float* wScales, int* wOffsets, int blocks, float* result)
+    public static void DotQ8Tile(int tokens, byte* a, int aStride, float* aScales, int blocks, sbyte* tile, float* tileScales, int* tileOffsets, float* y, int yStride, long prefetch)
     {
         if (!Q8Accelerated)
         {
-            for (int t = 0; t < 4; t++)
+            for (int t = 0; t < tokens; t++)
             {
-                result[t] = ScalarKernels.DotQ8(a + (long)t * aStride, aScales + (long)t * blocks, w, wScales, wOffsets, blocks);
-            }
-
-            return;
-        }
-
-        byte* a0 = a;
-        byte* a1 = a + aStride;
-        byte* a2 = a1 + aStride;
-        byte* a3 = a2 + aStride;
-        float* s0 = aScales;
-        float* s1 = s0 + blocks;
-        float* s2 = s1 + blocks;
-        float* s3 = s2 + blocks;
-        Vector256<float> f0 = Vector256<float>.Zero, f1 = f0, f2 = f0, f3 = f0;
-        for (int b = 0; b < blocks; b++)
-        {
-            int c = b * Q8BlockQuantizer.BlockSize;
-            Vector256<sbyte> w0 = Vector256.Load(w + c);
-            Vector256<sbyte> w1 = Vector256.Load(w + c + 32);
-            Vector256<sbyte> w2 = Vector256.Load(w + c + 64);
-            Vector256<sbyte> w3 = Vector256.Load(w + c + 96);
-            Vector256<int> start = Vector256.CreateScalar(wOffsets[b]);
-            // The weight scale is broadcast once for the four tokens; each token's scale is a broadcast load.
-            Vector256<float> ws = Vector256.Create(wScales[b]);
-            f0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a0 + c, w0, w1, w2, w3)) * ws, Vector256.Create(s0[b]), f0);
-            f1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a1 + c, w0, w1, w2, w3)) * ws, Vector256.Create(s1[b]), f1);
-            f2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a2 + c, w0, w1, w2, w3)) * ws, Vector256.Create(s2[b]), f2);
-            f3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a3 + c, w0, w1, w2, w3)) * ws, Vector256.Create(s3[b]), f3);
-        }
-
-        result[0] = Vector256.Sum(f0);
-        result[1] = Vector256.Sum(f1);
-        result[2] = Vector256.Sum(f2);
-        result[3] = Vector256.Sum(f3);
-    }
-
-    /// <summary>
-    /// Q8 dot products of 4 weight rows (w + r·wStride; scales and offsets at + r·blocks) with 4 activation
-    /// rows, into result[r·4 + t]. The batched decode's dense matmuls are compute-bound, and the per-block
-    /// float work (convert, scale, accumulate) of <see cref="DotQ8x4"/> shares the vector pipes with vpdpbusd;
-    /// here the 16 int32 block sums are first reduced across lanes into two vectors of 8 (exact, integer),
-    /// so each block costs 2 converts and 2 FMAs for 64 vpdpbusd instead of 16 and 32. Per block this is the
-    /// scalar reference's math: an exact int dot plus offset, times wScale·aScale, summed in block order.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void DotQ8Tile4x4(byte* a, int aStride, float* aScales, sbyte* w, int wStride, float* wScales, int* wOffsets, int blocks, float* result)
-    {
-        if (!Q8Accelerated)
-        {
-            for (int r = 0; r < 4; r++)
-            {
-                for (int t = 0; t < 4; t++)
+                for (int r = 0; r < Q8BlockQuantizer.TileRows; r++)
                 {
-                    result[r * 4 + t] = ScalarKernels.DotQ8(a + (long)t * aStride, aScales + (long)t * blocks, w + (long)r * wStride, wScales + r * blocks, wOffsets + r * blocks, blocks);
+                    y[(long)t * yStride + r] = ScalarKernels.DotQ8(a + (long)t * aStride, aScales + (long)t * blocks, tile, tileScales, tileOffsets, r, blocks);
                 }
             }
 
             return;
         }
 
-        byte* a1 = a + aStride, a2 = a1 + aStride, a3 = a2 + aStride;
-        sbyte* w1 = w + wStride, w2 = w1 + wStride, w3 = w2 + wStride;
-        Vector256<float> rows01 = Vector256<float>.Zero, rows23 = rows01;
-        for (int b = 0; b < blocks; b++)
+        switch (tokens)
         {
-            Vector256<int> i00 = Vector256<int>.Zero, i01 = i00, i02 = i00, i03 = i00, i10 = i00, i11 = i00, i12 = i00, i13 = i00;
-            Vector256<int> i20 = i00, i21 = i00, i22 = i00, i23 = i00, i30 = i00, i31 = i00, i32 = i00, i33 = i00;
-            int end = (b + 1) * Q8BlockQuantizer.BlockSize;
-            for (int c = b * Q8BlockQuantizer.BlockSize; c < end; c += 32)
-            {
-                Vector256<sbyte> v0 = Vector256.Load(w + c), v1 = Vector256.Load(w1 + c), v2 = Vector256.Load(w2 + c), v3 = Vector256.Load(w3 + c);
-                Vector256<byte> x = Vector256.Load(a + c);
-                i00 = AvxVnni.MultiplyWideningAndAdd(i00, x, v0);
-                i10 = AvxVnni.MultiplyWideningAndAdd(i10, x, v1);
-                i20 = AvxVnni.MultiplyWideningAndAdd(i20, x, v2);
-                i30 = AvxVnni.MultiplyWideningAndAdd(i30, x, v3);
-                x = Vector256.Load(a1 + c);
-                i01 = AvxVnni.MultiplyWideningAndAdd(i01, x, v0);
-                i11 = AvxVnni.MultiplyWideningAndAdd(i11, x, v1);
-                i21 = AvxVnni.MultiplyWideningAndAdd(i21, x, v2);
-                i31 = AvxVnni.MultiplyWideningAndAdd(i31, x, v3);
-                x = Vector256.Load(a2 + c);
-                i02 = AvxVnni.MultiplyWideningAndAdd(i02, x, v0);
-                i12 = AvxVnni.MultiplyWideningAndAdd(i12, x, v1);
-                i22 = AvxVnni.MultiplyWideningAndAdd(i22, x, v2);
-                i32 = AvxVnni.MultiplyWideningAndAdd(i32, x, v3);
-                x = Vector256.Load(a3 + c);
-                i03 = AvxVnni.MultiplyWideningAndAdd(i03, x, v0);
-                i13 = AvxVnni.MultiplyWideningAndAdd(i13, x, v1);
-                i23 = AvxVnni.MultiplyWideningAndAdd(i23, x, v2);
-                i33 = AvxVnni.MultiplyWideningAndAdd(i33, x, v3);
-            }
-
-            // Lanes: [r0t0 r0t1 r0t2 r0t3 r1t0 r1t1 r1t2 r1t3] and the same for rows 2 and 3.
-            Vector256<int> sums01 = ReduceLanes(i00, i01, i02, i03, i10, i11, i12, i13) + Vector256.Create(Vector128.Create(wOffsets[b]), Vector128.Create(wOffsets[blocks + b]));
-            Vector256<int> sums23 = ReduceLanes(i20, i21, i22, i23, i30, i31, i32, i33) + Vector256.Create(Vector128.Create(wOffsets[2 * blocks + b]), Vector128.Create(wOffsets[3 * blocks + b]));
-            Vector128<float> tokenScales = Vector128.Create(aScales[b], aScales[blocks + b], aScales[2 * blocks + b], aScales[3 * blocks + b]);
-            Vector256<float> tokenScales2 = Vector256.Create(tokenScales, tokenScales);
-            Vector256<float> scales01 = Vector256.Create(Vector128.Create(wScales[b]), Vector128.Create(wScales[blocks + b])) * tokenScales2;
-            Vector256<float> scales23 = Vector256.Create(Vector128.Create(wScales[2 * blocks + b]), Vector128.Create(wScales[3 * blocks + b])) * tokenScales2;
-            rows01 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(sums01), scales01, rows01);
-            rows23 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(sums23), scales23, rows23);
+            case 1:
+                DotQ8TileOneToken(a, aScales, blocks, tile, tileScales, tileOffsets, y);
+                break;
+            case 2:
+                DotQ8Tile<TwoTokens>(a, aStride, aScales, blocks, tile, tileScales, tileOffsets, y, yStride, prefetch);
+                break;
+            case 3:
+                DotQ8Tile<ThreeTokens>(a, aStride, aScales, blocks, tile, tileScales, tileOffsets, y, yStride, prefetch);
+                break;
+            case 4:
+                DotQ8Tile<FourTokens>(a, aStride, aScales, blocks, tile, tileScales, tileOffsets, y, yStride, prefetch);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(tokens), "a Q8 tile takes 1 to 4 token rows");
         }
-
-        rows01.Store(result);
-        rows23.Store(result + 8);
     }
 
-    /// <summary>The lane sums of 8 vectors, in order, as one vector (integer, exact).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> ReduceLanes(Vector256<int> v0, Vector256<int> v1, Vector256<int> v2, Vector256<int> v3, Vector256<int> v4, Vector256<int> v5, Vector256<int> v6, Vector256<int> v7)
+    // The token count as a type, so the JIT compiles one DotQ8Tile per count with the unused accumulators
+    // and branches removed (a runtime count would keep its branches in the innermost loop).
+    private interface ITokenCount
     {
-        // After two rounds of pairwise adds each 128-bit half holds [v0 v1 v2 v3] partial sums of its own half.
-        Vector256<int> low = Avx2.HorizontalAdd(Avx2.HorizontalAdd(v0, v1), Avx2.HorizontalAdd(v2, v3));
-        Vector256<int> high = Avx2.HorizontalAdd(Avx2.HorizontalAdd(v4, v5), Avx2.HorizontalAdd(v6, v7));
-        return Avx2.Permute2x128(low, high, 0x20) + Avx2.Permute2x128(low, high, 0x31);
+        static abstract int Count { get; }
+    }
+
+    private struct TwoTokens : ITokenCount
+    {
+        public static int Count => 2;
+    }
+
+    private struct ThreeTokens : ITokenCount
+    {
+        public static int Count => 3;
+    }
+
+    private struct FourTokens : ITokenCount
+    {
+        public static int Count => 4;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotQ8Tile<TTokens>(byte* a, int aStride, float* aScales, int blocks, sbyte* tile, float* tileScales, int* tileOffsets, float* y, int yStride, long prefetch)
+        where TTokens : struct, ITokenCount
+    {
+        const int block = Q8BlockQuantizer.BlockSize, rows = Q8BlockQuantizer.TileRows;
+        int n = TTokens.Count;
+        byte* a1 = a + aStride, a2 = a1 + aStride, a3 = a2 + aStride;
+        Vector256<float> f0l = default, f0h = default, f1l = default, f1h = default, f2l = default, f2h = default, f3l = default, f3h = default;
+        for (int b = 0; b < blocks; b++)
+        {
+            sbyte* wb = tile + (long)b * block * rows;
+            if (prefetch != 0)
+            {
+                Prefetch((byte*)wb + prefetch, block * rows / 64);
+            }
+
+            Vector256<int> low = Vector256.Load(tileOffsets + b * rows), high = Vector256.Load(tileOffsets + b * rows + 8);
+            Vector256<int> i0l = low, i0h = high, i1l = low, i1h = high, i2l = low, i2h = high, i3l = low, i3h = high;
+            int c0 = b * block;
+            for (int k = 0; k < block; k += 4)
+            {
+                Vector256<sbyte> wl = Vector256.Load(wb + k * rows), wh = Vector256.Load(wb + k * rows + 32);
+                Vector256<byte> x = Vector256.Create(*(int*)(a + c0 + k)).AsByte();
+                i0l = AvxVnni.MultiplyWideningAndAdd(i0l, x, wl);
+                i0h = AvxVnni.MultiplyWideningAndAdd(i0h, x, wh);
+                x = Vector256.Create(*(int*)(a1 + c0 + k)).AsByte();
+                i1l = AvxVnni.MultiplyWideningAndAdd(i1l, x, wl);
+                i1h = AvxVnni.MultiplyWideningAndAdd(i1h, x, wh);
+                if (n > 2)
+                {
+                    x = Vector256.Create(*(int*)(a2 + c0 + k)).AsByte();
+                    i2l = AvxVnni.MultiplyWideningAndAdd(i2l, x, wl);
+                    i2h = AvxVnni.MultiplyWideningAndAdd(i2h, x, wh);
+                }
+
+                if (n > 3)
+                {
+                    x = Vector256.Create(*(int*)(a3 + c0 + k)).AsByte();
+                    i3l = AvxVnni.MultiplyWideningAndAdd(i3l, x, wl);
+                    i3h = AvxVnni.MultiplyWideningAndAdd(i3h, x, wh);
+                }
+            }
+
+            Vector256<float> sl = Vector256.Load(tileScales + b * rows), sh = Vector256.Load(tileScales + b * rows + 8);
+            Vector256<float> s = Vector256.Create(aScales[b]);
+            f0l = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i0l), sl * s, f0l);
+            f0h = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i0h), sh * s, f0h);
+            s = Vector256.Create(aScales[blocks + b]);
+            f1l = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i1l), sl * s, f1l);
+            f1h = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i1h), sh * s, f1h);
+            if (n > 2)
+            {
+                s = Vector256.Create(aScales[2 * blocks + b]);
+                f2l = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i2l), sl * s, f2l);
+                f2h = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i2h), sh * s, f2h);
+            }
+
+            if (n > 3)
+            {
+                s = Vector256.Create(aScales[3 * blocks + b]);
+                f3l = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i3l), sl * s, f3l);
+                f3h = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(i3h), sh * s, f3h);
+            }
+        }
+
+        f0l.Store(y);
+        f0h.Store(y + 8);
+        f1l.Store(y + yStride);
+        f1h.Store(y + yStride + 8);
+        if (n > 2)
+        {
+            f2l.Store(y + 2L * yStride);
+            f2h.Store(y + 2L * yStride + 8);
+        }
+
+        if (n > 3)
+        {
+            f3l.Store(y + 3L * yStride);
+            f3h.Store(y + 3L * yStride + 8);
+        }
+    }
+
+    /// <summary>
+    /// One token: the same math as <see cref="DotQ8Tile{TTokens}"/>, but with 8 int32 chains (4 groups of
+    /// columns × 2 row halves) so the memory-bound decode path is not held up by vpdpbusd latency; and no
+    /// software prefetch, which measured slower here than the hardware prefetcher alone.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotQ8TileOneToken(byte* a, float* aScales, int blocks, sbyte* tile, float* tileScales, int* tileOffsets, float* y)
+    {
+        const int block = Q8BlockQuantizer.BlockSize, rows = Q8BlockQuantizer.TileRows;
+        Vector256<float> fl = default, fh = default;
+        for (int b = 0; b < blocks; b++)
+        {
+            sbyte* wb = tile + (long)b * block * rows;
+            byte* ab = a + b * block;
+            Vector256<int> l0 = Vector256.Load(tileOffsets + b * rows), h0 = Vector256.Load(tileOffsets + b * rows + 8);
+            Vector256<int> l1 = Vector256<int>.Zero, h1 = l1, l2 = l1, h2 = l1, l3 = l1, h3 = l1;
+            for (int k = 0; k < block; k += 16)
+            {
+                sbyte* w = wb + k * rows;
+                Vector256<byte> x0 = Vector256.Create(*(int*)(ab + k)).AsByte();
+                Vector256<byte> x1 = Vector256.Create(*(int*)(ab + k + 4)).AsByte();
+                Vector256<byte> x2 = Vector256.Create(*(int*)(ab + k + 8)).AsByte();
+                Vector256<byte> x3 = Vector256.Create(*(int*)(ab + k + 12)).AsByte();
+                l0 = AvxVnni.MultiplyWideningAndAdd(l0, x0, Vector256.Load(w));
+                h0 = AvxVnni.MultiplyWideningAndAdd(h0, x0, Vector256.Load(w + 32));
+                l1 = AvxVnni.MultiplyWideningAndAdd(l1, x1, Vector256.Load(w + 64));
+                h1 = AvxVnni.MultiplyWideningAndAdd(h1, x1, Vector256.Load(w + 96));
+                l2 = AvxVnni.MultiplyWideningAndAdd(l2, x2, Vector256.Load(w + 128));
+                h2 = AvxVnni.MultiplyWideningAndAdd(h2, x2, Vector256.Load(w + 160));
+                l3 = AvxVnni.MultiplyWideningAndAdd(l3, x3, Vector256.Load(w + 192));
+                h3 = AvxVnni.MultiplyWideningAndAdd(h3, x3, Vector256.Load(w + 224));
+            }
+
+            Vector256<float> s = Vector256.Create(aScales[b]);
+            fl = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(l0 + l1 + l2 + l3), Vector256.Load(tileScales + b * rows) * s, fl);
+            fh = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(h0 + h1 + h2 + h3), Vector256.Load(tileScales + b * rows + 8) * s, fh);
+        }
+
+        fl.Store(y);
+        fh.Store(y + 8);
     }
 
     /// <summary>Asks for <paramref name="lines"/> cache lines from <paramref name="p"/> into L1 (a hint; no-op without SSE).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Prefetch(byte* p, int lines)
+    private static void Prefetch(byte* p, int lines)
     {
         if (!Sse.IsSupported)
         {
@@ -612,83 +670,6 @@ internal static unsafe class SimdKernels
         {
             Sse.Prefetch0(p + (long)i * 64);
         }
-    }
-
-    /// <summary>As <see cref="DotQ8x4"/> for one activation row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float DotQ8(byte* a, float* aScales, sbyte* w, float* wScales, int* wOffsets, int blocks)
-    {
-        if (!Q8Accelerated)
-        {
-            return ScalarKernels.DotQ8(a, aScales, w, wScales, wOffsets, blocks);
-        }
-
-        // Two float accumulators so consecutive blocks' FMAs do not wait on each other.
-        Vector256<float> f0 = Vector256<float>.Zero, f1 = f0;
-        int b = 0;
-        for (; b + 2 <= blocks; b += 2)
-        {
-            int c = b * Q8BlockQuantizer.BlockSize;
-            Vector256<int> d0 = BlockDot(Vector256.CreateScalar(wOffsets[b]), a + c, Vector256.Load(w + c), Vector256.Load(w + c + 32), Vector256.Load(w + c + 64), Vector256.Load(w + c + 96));
-            Vector256<int> d1 = BlockDot(Vector256.CreateScalar(wOffsets[b + 1]), a + c + 128, Vector256.Load(w + c + 128), Vector256.Load(w + c + 160), Vector256.Load(w + c + 192), Vector256.Load(w + c + 224));
-            f0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(d0), Vector256.Create(wScales[b] * aScales[b]), f0);
-            f1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(d1), Vector256.Create(wScales[b + 1] * aScales[b + 1]), f1);
-        }
-
-        if (b < blocks)
-        {
-            int c = b * Q8BlockQuantizer.BlockSize;
-            Vector256<int> d0 = BlockDot(Vector256.CreateScalar(wOffsets[b]), a + c, Vector256.Load(w + c), Vector256.Load(w + c + 32), Vector256.Load(w + c + 64), Vector256.Load(w + c + 96));
-            f0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(d0), Vector256.Create(wScales[b] * aScales[b]), f0);
-        }
-
-        return Vector256.Sum(f0 + f1);
-    }
-
-    /// <summary>start + Σ over 128 bytes of a (unsigned) × w (signed) in 8 int32 lanes (vpdpbusd never saturates).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> BlockDot(Vector256<int> start, byte* a, Vector256<sbyte> w0, Vector256<sbyte> w1, Vector256<sbyte> w2, Vector256<sbyte> w3)
-    {
-        // Two chains of two, not one of four: with a single token row there is nothing else to overlap the latency with.
-        Vector256<int> even = AvxVnni.MultiplyWideningAndAdd(start, Vector256.Load(a), w0);
-        Vector256<int> odd = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Load(a + 32), w1);
-        even = AvxVnni.MultiplyWideningAndAdd(even, Vector256.Load(a + 64), w2);
-        odd = AvxVnni.MultiplyWideningAndAdd(odd, Vector256.Load(a + 96), w3);
-        return even + odd;
-    }
-
-    /// <summary>As <see cref="DotQ8x4"/> for two activation rows (experts of a batch mostly see 1-3 tokens).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void DotQ8x2(byte* a, int aStride, float* aScales, sbyte* w, float* wScales, int* wOffsets, int blocks, float* result)
-    {
-        if (!Q8Accelerated)
-        {
-            for (int t = 0; t < 2; t++)
-            {
-                result[t] = ScalarKernels.DotQ8(a + (long)t * aStride, aScales + (long)t * blocks, w, wScales, wOffsets, blocks);
-            }
-
-            return;
-        }
-
-        byte* a1 = a + aStride;
-        float* s1 = aScales + blocks;
-        Vector256<float> f0 = Vector256<float>.Zero, f1 = f0;
-        for (int b = 0; b < blocks; b++)
-        {
-            int c = b * Q8BlockQuantizer.BlockSize;
-            Vector256<sbyte> w0 = Vector256.Load(w + c);
-            Vector256<sbyte> w1 = Vector256.Load(w + c + 32);
-            Vector256<sbyte> w2 = Vector256.Load(w + c + 64);
-            Vector256<sbyte> w3 = Vector256.Load(w + c + 96);
-            Vector256<int> start = Vector256.CreateScalar(wOffsets[b]);
-            float ws = wScales[b];
-            f0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a + c, w0, w1, w2, w3)), Vector256.Create(ws * aScales[b]), f0);
-            f1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(BlockDot(start, a1 + c, w0, w1, w2, w3)), Vector256.Create(ws * s1[b]), f1);
-        }
-
-        result[0] = Vector256.Sum(f0);
-        result[1] = Vector256.Sum(f1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

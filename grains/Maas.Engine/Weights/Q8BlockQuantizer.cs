@@ -12,8 +12,28 @@ public static unsafe class Q8BlockQuantizer
     /// <summary>Blocks per row of <paramref name="cols"/> values.</summary>
     public static int Blocks(int cols) => (cols + BlockSize - 1) / BlockSize;
 
-    /// <summary>Bytes per stored row (padded to whole blocks, so every row is 64-byte aligned).</summary>
+    /// <summary>Codes per stored row (padded to whole blocks with zeros).</summary>
     public static int RowBytes(int cols) => Blocks(cols) * BlockSize;
+
+    /// <summary>
+    /// Weight rows stored together. A matrix is a sequence of tiles of 16 rows (the last padded with zero
+    /// rows); inside a tile, each group of 4 consecutive columns holds 16 rows × 4 codes (64 bytes), so one
+    /// 32-byte load gives vpdpbusd 4 inputs of 8 rows and the int32 sums land one row per lane: a block
+    /// needs no horizontal reduction, only a convert and an FMA per 8 rows and token. Scales and offsets
+    /// are [tile, block, 16].
+    /// </summary>
+    public const int TileRows = 16;
+
+    /// <summary>Tiles of <see cref="TileRows"/> rows for <paramref name="rows"/> rows.</summary>
+    public static int Tiles(int rows) => (rows + TileRows - 1) / TileRows;
+
+    /// <summary>Position of code (row, col) in a tiled matrix of <paramref name="rowBytes"/> codes per row.</summary>
+    public static long CodeIndex(int row, int col, int rowBytes) =>
+        (long)(row / TileRows) * TileRows * rowBytes + (col >> 2) * (TileRows * 4) + (row % TileRows) * 4 + (col & 3);
+
+    /// <summary>Position of the scale and offset of (row, block) in a tiled matrix of <paramref name="blocks"/> blocks per row.</summary>
+    public static long BlockIndex(int row, int block, int blocks) =>
+        (long)(row / TileRows) * TileRows * blocks + block * TileRows + row % TileRows;
 
     /// <summary>
     /// Quantizes one row to signed codes (padded to <see cref="RowBytes"/> with zeros), one scale per
@@ -49,26 +69,5 @@ public static unsafe class Q8BlockQuantizer
 
             offsets[b] = -128 * sum;
         }
-    }
-
-    /// <summary>Managed convenience for tests: (codes [rows, RowBytes], scales [rows, Blocks]) of a row-major matrix.</summary>
-    public static (sbyte[] Codes, float[] Scales) Quantize(int rows, int cols, float[] values)
-    {
-        int rowBytes = RowBytes(cols), blocks = Blocks(cols);
-        var codes = new sbyte[(long)rows * rowBytes];
-        var scales = new float[rows * blocks];
-        var offsets = new int[blocks];
-        fixed (float* v = values)
-        fixed (sbyte* c = codes)
-        fixed (float* s = scales)
-        fixed (int* o = offsets)
-        {
-            for (int r = 0; r < rows; r++)
-            {
-                QuantizeWeightRow(v + (long)r * cols, cols, c + (long)r * rowBytes, s + (long)r * blocks, o);
-            }
-        }
-
-        return (codes, scales);
     }
 }

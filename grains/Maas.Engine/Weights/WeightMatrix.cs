@@ -1,8 +1,11 @@
+using System.Runtime.InteropServices;
+
 namespace Maas.Engine.Weights;
 
 /// <summary>
 /// A linear layer's weight [Rows = out features, Cols = in features], row-major in native memory,
-/// kept in its storage format (F32, BF16, FP8 with 128x128 block scales, or Q8 with per-row 128-column blocks).
+/// kept in its storage format (F32, BF16, FP8 with 128x128 block scales, or Q8 with per-row 128-column blocks,
+/// stored in tiles of 16 interleaved rows: see <see cref="Q8BlockQuantizer.TileRows"/>).
 /// </summary>
 public sealed unsafe class WeightMatrix : IDisposable
 {
@@ -17,7 +20,7 @@ public sealed unsafe class WeightMatrix : IDisposable
         Rows = rows;
         Cols = cols;
         Format = format;
-        long bytes = format == WeightFormat.Q8Block128 ? (long)rows * Q8BlockQuantizer.RowBytes(cols) : (long)rows * cols * BytesPerElement(format);
+        long bytes = format == WeightFormat.Q8Block128 ? (long)Q8PaddedRows * Q8BlockQuantizer.RowBytes(cols) : (long)rows * cols * BytesPerElement(format);
         // Every constructor caller fills the whole matrix; zeroing first would touch gigabytes twice at load.
         _data = new NativeBuffer<byte>(bytes, zeroed: false);
         if (format == WeightFormat.Fp8Block128)
@@ -26,8 +29,11 @@ public sealed unsafe class WeightMatrix : IDisposable
         }
         else if (format == WeightFormat.Q8Block128)
         {
-            _scales = new NativeBuffer<float>((long)rows * Q8Blocks);
-            _q8Offsets = new NativeBuffer<int>((long)rows * Q8Blocks);
+            // The last tile's padding rows are interleaved with real rows: zero the whole tile (scales and offsets are zeroed).
+            long tileBytes = Math.Min(bytes, (long)Q8BlockQuantizer.TileRows * Q8BlockQuantizer.RowBytes(cols));
+            NativeMemory.Clear(_data.Pointer + bytes - tileBytes, (nuint)tileBytes);
+            _scales = new NativeBuffer<float>((long)Q8PaddedRows * Q8Blocks);
+            _q8Offsets = new NativeBuffer<int>((long)Q8PaddedRows * Q8Blocks);
         }
     }
 
@@ -47,15 +53,18 @@ public sealed unsafe class WeightMatrix : IDisposable
     /// <summary>Q8 only: 128-column blocks per row.</summary>
     internal int Q8Blocks => Q8BlockQuantizer.Blocks(Cols);
 
-    /// <summary>Q8 only: bytes per stored row (whole blocks).</summary>
+    /// <summary>Q8 only: codes per stored row (whole blocks).</summary>
     internal int Q8RowBytes => Q8BlockQuantizer.RowBytes(Cols);
+
+    /// <summary>Q8 only: rows rounded up to whole tiles.</summary>
+    internal int Q8PaddedRows => Q8BlockQuantizer.Tiles(Rows) * Q8BlockQuantizer.TileRows;
 
     internal byte* Data => _data.Pointer;
 
-    /// <summary>FP8: [ScaleRows, ScaleCols] multipliers (the checkpoint's weight_scale_inv); Q8: [Rows, Q8Blocks].</summary>
+    /// <summary>FP8: [ScaleRows, ScaleCols] multipliers (the checkpoint's weight_scale_inv); Q8: [tile, Q8Blocks, 16].</summary>
     internal float* Scales => _scales is null ? null : _scales.Pointer;
 
-    /// <summary>Q8 only: [Rows, Q8Blocks] of -128·Σcodes, the starting value of each block's int32 dot product.</summary>
+    /// <summary>Q8 only: [tile, Q8Blocks, 16] of -128·Σcodes, the starting value of each block's int32 dot product.</summary>
     internal int* Q8Offsets => _q8Offsets is null ? null : _q8Offsets.Pointer;
 
     internal static int BytesPerElement(WeightFormat format) => format switch
@@ -113,11 +122,26 @@ public sealed unsafe class WeightMatrix : IDisposable
         return matrix;
     }
 
-    /// <summary>Q8 only: quantizes f32 values (length Cols) into row <paramref name="row"/>.</summary>
+    /// <summary>Q8 only: quantizes f32 values (length Cols) into row <paramref name="row"/> of its tile (rows may be filled in parallel).</summary>
     internal void QuantizeQ8Row(int row, float* values)
     {
-        long block = (long)row * Q8Blocks;
-        Q8BlockQuantizer.QuantizeWeightRow(values, Cols, (sbyte*)Data + (long)row * Q8RowBytes, Scales + block, Q8Offsets + block);
+        int rowBytes = Q8RowBytes, blocks = Q8Blocks;
+        sbyte* codes = stackalloc sbyte[rowBytes];
+        float* scales = stackalloc float[blocks];
+        int* offsets = stackalloc int[blocks];
+        Q8BlockQuantizer.QuantizeWeightRow(values, Cols, codes, scales, offsets);
+        sbyte* target = (sbyte*)Data;
+        for (int c = 0; c < rowBytes; c += 4)
+        {
+            *(int*)(target + Q8BlockQuantizer.CodeIndex(row, c, rowBytes)) = *(int*)(codes + c);
+        }
+
+        for (int b = 0; b < blocks; b++)
+        {
+            long index = Q8BlockQuantizer.BlockIndex(row, b, blocks);
+            Scales[index] = scales[b];
+            Q8Offsets[index] = offsets[b];
+        }
     }
 
     /// <summary>Dequantizes one row into <paramref name="target"/> (length Cols).</summary>

@@ -198,24 +198,28 @@ public static unsafe class KernelThroughput
         var matrix = new WeightMatrix(rows, cols, WeightFormat.Q8Block128);
         var random = new Random(seed);
         int rowBytes = matrix.Q8RowBytes, blocks = matrix.Q8Blocks;
-        var codes = new Span<byte>(matrix.Data, checked((int)((long)rows * rowBytes)));
+        var codes = new Span<byte>(matrix.Data, checked((int)((long)matrix.Q8PaddedRows * rowBytes)));
         random.NextBytes(codes);
         for (int i = 0; i < codes.Length; i++)
         {
             codes[i] = codes[i] == 0x80 ? (byte)0x81 : codes[i];
         }
 
-        for (long b = 0; b < (long)rows * blocks; b++)
+        sbyte* data = (sbyte*)matrix.Data;
+        for (int r = 0; r < rows; r++)
         {
-            matrix.Scales[b] = 1e-3f * (1 + random.NextSingle());
-            int sum = 0;
-            sbyte* block = (sbyte*)matrix.Data + (b / blocks) * rowBytes + (b % blocks) * Q8BlockQuantizer.BlockSize;
-            for (int c = 0; c < Q8BlockQuantizer.BlockSize; c++)
+            for (int b = 0; b < blocks; b++)
             {
-                sum += block[c];
-            }
+                int sum = 0;
+                for (int c = b * Q8BlockQuantizer.BlockSize; c < (b + 1) * Q8BlockQuantizer.BlockSize; c++)
+                {
+                    sum += data[Q8BlockQuantizer.CodeIndex(r, c, rowBytes)];
+                }
 
-            matrix.Q8Offsets[b] = -128 * sum;
+                long index = Q8BlockQuantizer.BlockIndex(r, b, blocks);
+                matrix.Scales[index] = 1e-3f * (1 + random.NextSingle());
+                matrix.Q8Offsets[index] = -128 * sum;
+            }
         }
 
         return matrix;

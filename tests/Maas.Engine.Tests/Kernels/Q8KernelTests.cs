@@ -18,12 +18,13 @@ public sealed unsafe class Q8KernelTests
         float[] values = KernelTestData.Random(rng, rows * cols, 2f);
         values[0] = 0; // an exact zero stays zero
         using WeightMatrix w = WeightMatrix.FromF32(rows, cols, WeightFormat.Q8Block128, values);
-        Assert.Equal((long)rows * Q8BlockQuantizer.RowBytes(cols) + 2L * rows * Q8BlockQuantizer.Blocks(cols) * 4, w.ByteLength);
+        // One tile of 16 rows: the 3 real rows and 13 zero padding rows.
+        Assert.Equal(16L * Q8BlockQuantizer.RowBytes(cols) + 2L * 16 * Q8BlockQuantizer.Blocks(cols) * 4, w.ByteLength);
         var row = new float[cols];
         for (int r = 0; r < rows; r++)
         {
             w.ReadRow(r, row);
-            sbyte* codes = (sbyte*)w.Data + (long)r * w.Q8RowBytes;
+            sbyte* codes = (sbyte*)w.Data;
             for (int b = 0; b < w.Q8Blocks; b++)
             {
                 int start = b * 128, end = Math.Min(cols, start + 128);
@@ -32,7 +33,7 @@ public sealed unsafe class Q8KernelTests
                 for (int c = start; c < end; c++)
                 {
                     amax = Math.Max(amax, Math.Abs(values[r * cols + c]));
-                    sum += codes[c];
+                    sum += codes[Q8BlockQuantizer.CodeIndex(r, c, w.Q8RowBytes)];
                 }
 
                 // Round to nearest with step amax/127: error ≤ amax/254 (plus one f32 rounding of the product).
@@ -43,10 +44,25 @@ public sealed unsafe class Q8KernelTests
 
                 for (int c = end; c < start + 128; c++)
                 {
-                    Assert.Equal(0, codes[c]);
+                    Assert.Equal(0, codes[Q8BlockQuantizer.CodeIndex(r, c, w.Q8RowBytes)]);
                 }
 
-                Assert.Equal(-128 * sum, w.Q8Offsets[r * w.Q8Blocks + b]);
+                Assert.Equal(-128 * sum, w.Q8Offsets[Q8BlockQuantizer.BlockIndex(r, b, w.Q8Blocks)]);
+            }
+        }
+
+        // Padding rows of the tile are zero codes with zero scales and offsets, so they compute to zero.
+        for (int r = rows; r < 16; r++)
+        {
+            for (int c = 0; c < w.Q8RowBytes; c++)
+            {
+                Assert.Equal(0, ((sbyte*)w.Data)[Q8BlockQuantizer.CodeIndex(r, c, w.Q8RowBytes)]);
+            }
+
+            for (int b = 0; b < w.Q8Blocks; b++)
+            {
+                Assert.Equal(0, w.Q8Offsets[Q8BlockQuantizer.BlockIndex(r, b, w.Q8Blocks)]);
+                Assert.Equal(0f, w.Scales[Q8BlockQuantizer.BlockIndex(r, b, w.Q8Blocks)]);
             }
         }
 
@@ -179,38 +195,58 @@ public sealed unsafe class Q8KernelTests
         Assert.True(worstRatio > 0 || inFeatures == 1);
     }
 
-    [Theory]
-    [InlineData(128)]
-    [InlineData(300)]
-    [InlineData(2048)]
-    public void Tile4x4_kernel_equals_the_scalar_dot_for_every_row_and_token(int cols)
+    public static TheoryData<int, int> TileCases()
     {
-        var rng = new Random(cols);
-        using WeightMatrix w = WeightMatrix.FromF32(4, cols, WeightFormat.Q8Block128, KernelTestData.Random(rng, 4 * cols));
+        var data = new TheoryData<int, int>();
+        foreach (int cols in new[] { 128, 300, 2048 })
+        {
+            for (int tokens = 1; tokens <= 4; tokens++)
+            {
+                data.Add(cols, tokens);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(TileCases))]
+    public void Tile_kernel_equals_the_scalar_dot_for_every_row_and_token(int cols, int tokens)
+    {
+        var rng = new Random(cols * 10 + tokens);
+        using WeightMatrix w = WeightMatrix.FromF32(16, cols, WeightFormat.Q8Block128, KernelTestData.Random(rng, 16 * cols));
         int blocks = Q8BlockQuantizer.Blocks(cols), aStride = Q8BlockQuantizer.RowBytes(cols) + 64;
-        float[] x = KernelTestData.Random(rng, 4 * cols, 3f);
-        var codes = new byte[4 * aStride];
-        var scales = new float[4 * blocks];
-        var actual = new float[16];
+        float[] x = KernelTestData.Random(rng, tokens * cols, 3f);
+        var codes = new byte[tokens * aStride];
+        var scales = new float[tokens * blocks];
+        const int yStride = 19;
+        var actual = new float[tokens * yStride];
         fixed (float* px = x)
         fixed (byte* a = codes)
         fixed (float* s = scales)
-        fixed (float* r = actual)
+        fixed (float* y = actual)
         {
-            for (int t = 0; t < 4; t++)
+            for (int t = 0; t < tokens; t++)
             {
                 ScalarKernels.QuantizeActivationRow(px + t * cols, cols, a + t * aStride, s + t * blocks);
             }
 
-            SimdKernels.DotQ8Tile4x4(a, aStride, s, (sbyte*)w.Data, w.Q8RowBytes, w.Scales, w.Q8Offsets, blocks, r);
-            for (int o = 0; o < 4; o++)
+            // Prefetching within the matrix (the tile itself) must not change the result.
+            SimdKernels.DotQ8Tile(tokens, a, aStride, s, blocks, (sbyte*)w.Data, w.Scales, w.Q8Offsets, y, yStride, tokens > 1 ? 64 : 0);
+            for (int o = 0; o < 16; o++)
             {
-                for (int t = 0; t < 4; t++)
+                for (int t = 0; t < tokens; t++)
                 {
-                    float expected = ScalarKernels.DotQ8(a + t * aStride, s + t * blocks, (sbyte*)w.Data + o * w.Q8RowBytes, w.Scales + o * blocks, w.Q8Offsets + o * blocks, blocks);
+                    float expected = ScalarKernels.DotQ8(a + t * aStride, s + t * blocks, w, o);
                     // Identical integer block sums and block order; only FMA versus multiply-then-add rounding differs.
-                    Assert.True(Math.Abs(actual[o * 4 + t] - expected) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"row {o} token {t}: {actual[o * 4 + t]} vs {expected}");
+                    Assert.True(Math.Abs(actual[t * yStride + o] - expected) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"row {o} token {t}: {actual[t * yStride + o]} vs {expected}");
                 }
+            }
+
+            // Nothing written outside the 16 outputs of each token row.
+            for (int t = 0; t < tokens; t++)
+            {
+                Assert.All(actual.AsSpan(t * yStride + 16, yStride - 16).ToArray(), v => Assert.Equal(0f, v));
             }
         }
     }
