@@ -65,7 +65,18 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
 
     public void ResetTouchedBytes() => TouchedBytes = 0;
 
-    public void Accumulate(int layer, ReadOnlySpan<float> hidden, int hiddenSize, ReadOnlySpan<ExpertAssignment> assignments, Span<float> output)
+    public void Accumulate(int layer, ReadOnlySpan<float> hidden, int hiddenSize, ReadOnlySpan<ExpertAssignment> assignments, Span<float> output) =>
+        Accumulate(layer, hidden, hiddenSize, assignments, output, null);
+
+    /// <summary>
+    /// <see cref="Accumulate(int, ReadOnlySpan{float}, int, ReadOnlySpan{ExpertAssignment}, Span{float})"/>, plus
+    /// the layer's shared experts over every row in the same two backend dispatches. In a batched step the
+    /// shared experts are compute-bound while the routed ones stream memory, so one thread can compute the
+    /// shared matrices while the other streams experts; alone they were two more fork-joins per layer.
+    /// The shared gate goes first and its up into the middle of the routed groups, so the two are unlikely to be
+    /// computed at the same time and neither ends a dispatch alone; the shared down goes first in the second.
+    /// </summary>
+    internal void Accumulate(int layer, ReadOnlySpan<float> hidden, int hiddenSize, ReadOnlySpan<ExpertAssignment> assignments, Span<float> output, SharedExpertRun? shared)
     {
         if (hiddenSize != _hiddenSize)
         {
@@ -124,12 +135,18 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
                 new ReadOnlySpan<float>(h + (long)a.Row * hiddenSize, hiddenSize).CopyTo(new Span<float>(x + (long)i * hiddenSize, hiddenSize));
             }
 
-            if (_groups.Length < 2 * experts.Length)
+            if (_groups.Length < 2 * experts.Length + 2)
             {
-                _groups = new MatMulGroup[2 * experts.Length];
+                _groups = new MatMulGroup[2 * experts.Length + 2];
             }
 
             int groups = 0;
+            int rows = hidden.Length / hiddenSize;
+            if (shared is { } s)
+            {
+                _groups[groups++] = new MatMulGroup(h, hiddenSize, rows, s.Weights.Gate, s.Gate, s.Weights.Width);
+            }
+
             for (int e = 0; e < experts.Length; e++)
             {
                 int start = _offsets[e];
@@ -146,10 +163,25 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
                 _groups[groups++] = new MatMulGroup(xe, hiddenSize, n, expert.Up, up + (long)start * _width, _width);
             }
 
+            if (shared is { } su)
+            {
+                // Into the middle of the routed groups (between two experts), so it does not end the dispatch alone on one thread.
+                int middle = 1 + ((groups - 1) / 4 * 2);
+                Array.Copy(_groups, middle, _groups, middle + 1, groups - middle);
+                _groups[middle] = new MatMulGroup(h, hiddenSize, rows, su.Weights.Up, su.Up, su.Weights.Width);
+                groups++;
+            }
+
             _backend.MatMulGroups(_groups.AsSpan(0, groups));
             _backend.SiluMul(gate, up, assignments.Length * _width);
 
             groups = 0;
+            if (shared is { } sd)
+            {
+                _backend.SiluMul(sd.Gate, sd.Up, rows * sd.Weights.Width);
+                _groups[groups++] = new MatMulGroup(sd.Gate, sd.Weights.Width, rows, sd.Weights.Down, sd.Output, hiddenSize);
+            }
+
             for (int e = 0; e < experts.Length; e++)
             {
                 int start = _offsets[e];

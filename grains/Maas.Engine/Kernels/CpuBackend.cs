@@ -393,11 +393,11 @@ internal sealed unsafe class CpuBackend : IComputeBackend
                 _groups[i] = g;
                 if (g.W.Format == WeightFormat.Q8Block128)
                 {
-                    MatMulGroup previous = i > 0 ? groups[i - 1] : default;
-                    if (i > 0 && previous.X == g.X && previous.Rows == g.Rows && previous.XStride == g.XStride && previous.W.Format == WeightFormat.Q8Block128 && previous.W.Cols == g.W.Cols)
+                    int same = SameQ8Input(groups, i);
+                    if (same >= 0)
                     {
-                        _codes[i] = _codes[i - 1];
-                        _scales[i] = _scales[i - 1];
+                        _codes[i] = _codes[same];
+                        _scales[i] = _scales[same];
                     }
                     else
                     {
@@ -414,6 +414,22 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             }
 
             return _firstChunk[_count];
+        }
+
+        /// <summary>An earlier Q8 group with the same input rows (up after gate, a shared expert's up after the routed ones), or -1.</summary>
+        private static int SameQ8Input(ReadOnlySpan<MatMulGroup> groups, int i)
+        {
+            MatMulGroup g = groups[i];
+            for (int j = i - 1; j >= 0; j--)
+            {
+                MatMulGroup p = groups[j];
+                if (p.X == g.X && p.Rows == g.Rows && p.XStride == g.XStride && p.W.Format == WeightFormat.Q8Block128 && p.W.Cols == g.W.Cols)
+                {
+                    return j;
+                }
+            }
+
+            return -1;
         }
 
         public void Clear()

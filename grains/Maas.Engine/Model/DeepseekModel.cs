@@ -452,7 +452,7 @@ public sealed unsafe class DeepseekModel : IDisposable
         _backend.MatMul(gate, width, rows, w.Down, _state.Temp.Pointer, hidden);
     }
 
-    /// <summary>Router, routed experts through the expert hosts, shared experts; adds the result to X.</summary>
+    /// <summary>Router, then routed and shared experts through the expert hosts; adds the result to X.</summary>
     private void MixtureOfExperts(int layerIndex, LayerWeights layer, ForwardBatch batch, int rows)
     {
         ModelConfig c = Config;
@@ -478,19 +478,26 @@ public sealed unsafe class DeepseekModel : IDisposable
         var hiddenStates = new ReadOnlySpan<float>(_state.Normed.Pointer, rows * hidden);
         var moeOut = new Span<float>(_state.MoeOut.Pointer, rows * hidden);
         moeOut.Clear();
-        DispatchExperts(layerIndex, batch, hiddenStates, assignments.AsSpan(0, count), moeOut);
-
-        if (layer.SharedExperts is { } shared)
+        SharedExpertRun? shared = null;
+        if (layer.SharedExperts is { } sharedWeights)
         {
-            FeedForward(shared, rows);
+            shared = new SharedExpertRun(sharedWeights, _state.GateUp.Pointer, _state.GateUp.Pointer + _state.UpOffset, _state.Temp.Pointer);
+        }
+
+        DispatchExperts(layerIndex, batch, hiddenStates, assignments.AsSpan(0, count), moeOut, shared);
+        if (shared is not null)
+        {
             _backend.Add(_state.X.Pointer, _state.Temp.Pointer, rows * hidden);
         }
 
         _backend.Add(_state.X.Pointer, _state.MoeOut.Pointer, rows * hidden);
     }
 
-    /// <summary>Sends each assignment to the host serving it: a sequence's own host if it serves that (layer, expert), else the local one.</summary>
-    private void DispatchExperts(int layerIndex, ForwardBatch batch, ReadOnlySpan<float> hidden, ReadOnlySpan<ExpertAssignment> assignments, Span<float> output)
+    /// <summary>
+    /// Sends each assignment to the host serving it: a sequence's own host if it serves that (layer, expert), else
+    /// the local one, which also runs the base model's shared experts (tenant hosts serve routed experts only).
+    /// </summary>
+    private void DispatchExperts(int layerIndex, ForwardBatch batch, ReadOnlySpan<float> hidden, ReadOnlySpan<ExpertAssignment> assignments, Span<float> output, SharedExpertRun? shared)
     {
         int size = Config.HiddenSize;
         bool anyOverride = false;
@@ -501,7 +508,7 @@ public sealed unsafe class DeepseekModel : IDisposable
 
         if (!anyOverride)
         {
-            _localExperts.Accumulate(layerIndex, hidden, size, assignments, output);
+            _localExperts.Accumulate(layerIndex, hidden, size, assignments, output, shared);
             return;
         }
 
@@ -516,7 +523,7 @@ public sealed unsafe class DeepseekModel : IDisposable
             }
         }
 
-        _localExperts.Accumulate(layerIndex, hidden, size, subset.AsSpan(0, n), output);
+        _localExperts.Accumulate(layerIndex, hidden, size, subset.AsSpan(0, n), output, shared);
         for (int e = 0; e < batch.SequenceCount; e++)
         {
             IExpertHost? host = batch.ExpertHost(e);

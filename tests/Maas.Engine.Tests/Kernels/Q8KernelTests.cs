@@ -258,7 +258,8 @@ public sealed unsafe class Q8KernelTests
         // counts on both sides of the 4-token tile, and an F32 group among the Q8 ones.
         var rng = new Random(77);
         const int inFeatures = 300, outFeatures = 45;
-        int[] rows = [1, 1, 5, 5, 0, 3, 4, 4, 2];
+        // The last group reuses the first group's input from further back, as a shared expert's up does.
+        int[] rows = [1, 1, 5, 5, 0, 3, 4, 4, 2, 1];
         var w = new WeightMatrix[rows.Length];
         for (int g = 0; g < rows.Length; g++)
         {
@@ -280,7 +281,7 @@ public sealed unsafe class Q8KernelTests
             for (int g = 0; g < rows.Length; g++)
             {
                 // Odd groups reuse the previous group's input rows, as up reuses gate's.
-                int inputRow = g % 2 == 1 && rows[g] == rows[g - 1] ? row - rows[g - 1] : row;
+                int inputRow = g == rows.Length - 1 ? 0 : g % 2 == 1 && rows[g] == rows[g - 1] ? row - rows[g - 1] : row;
                 groups[g] = new MatMulGroup(px + inputRow * inFeatures, inFeatures, rows[g], w[g], pa + row * yStride, yStride);
                 ScalarKernels.MatMul(px + inputRow * inFeatures, inFeatures, rows[g], w[g], pe + row * yStride, yStride);
                 row += rows[g];
