@@ -382,20 +382,21 @@ public sealed unsafe class DeepseekModel : IDisposable
         float* q = _state.Q.Pointer;
         float* kva = _state.KvA.Pointer;
 
+        // The query projection (or its low-rank first half) and kv_a_proj read the same input: one dispatch.
+        var kvGroup = new MatMulGroup(xn, hidden, rows, w.KvAProj, kva, entry);
         if (w.QProj is not null)
         {
-            _backend.MatMul(xn, hidden, rows, w.QProj, q, qDim);
+            _backend.MatMulGroups([new MatMulGroup(xn, hidden, rows, w.QProj, q, qDim), kvGroup]);
         }
         else
         {
             int rank = c.QLoraRank!.Value;
             float* qa = _state.QLora.Pointer;
-            _backend.MatMul(xn, hidden, rows, w.QAProj!, qa, rank);
+            _backend.MatMulGroups([new MatMulGroup(xn, hidden, rows, w.QAProj!, qa, rank), kvGroup]);
             _backend.RmsNorm(qa, rank, rows, Pin(w.QANorm!), rank, eps, qa, rank);
             _backend.MatMul(qa, rank, rows, w.QBProj!, q, qDim);
         }
 
-        _backend.MatMul(xn, hidden, rows, w.KvAProj, kva, entry);
         _backend.RmsNorm(kva, entry, rows, Pin(w.KvANorm), latent, eps, kva, entry);
         _backend.Rope(kva + latent, entry, rows, 1, 0, rope, _state.Cos.Pointer, _state.Sin.Pointer);
         _backend.Rope(q + nope, qDim, rows, heads, qHead, rope, _state.Cos.Pointer, _state.Sin.Pointer);
