@@ -78,7 +78,8 @@ internal static unsafe class LatentAttentionKernel
 
     /// <summary>
     /// SIMD attention for heads [firstHead, firstHead + headCount) of one row. The latent is shared by
-    /// all heads (MQA-like), so each cached entry is read once for the whole head group, not per head.
+    /// all heads (MQA-like), so each cached entry is read once for the whole head group, not per head,
+    /// and a BF16 entry is widened once for 4 heads at a time.
     /// </summary>
     /// <param name="scores">Scratch of at least headCount × (StartPosition + row + 1) floats.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -93,10 +94,23 @@ internal static unsafe class LatentAttentionKernel
         float* qPe = a.QueryRope + (long)row * a.QueryRopeRowStride + (long)firstHead * a.QueryRopeHeadStride;
         float* output = a.Output + ((long)row * a.Heads + firstHead) * latentDim;
 
+        float* four = stackalloc float[8];
         for (int t = 0; t < count; t++)
         {
             byte* entry = cache.EntryAt(a.Sequence, a.Layer, t);
-            for (int h = 0; h < headCount; h++)
+            int h = 0;
+            // BF16 entries: 4 heads per widened entry (Dot4Bf16), then single heads.
+            for (; !f32 && h + 4 <= headCount; h += 4)
+            {
+                SimdKernels.Dot4Bf16((ushort*)entry, qLat + (long)h * latentDim, latentDim, latentDim, four);
+                SimdKernels.Dot4Bf16((ushort*)entry + latentDim, qPe + (long)h * a.QueryRopeHeadStride, a.QueryRopeHeadStride, ropeDim, four + 4);
+                for (int j = 0; j < 4; j++)
+                {
+                    scores[(long)(h + j) * count + t] = (four[j] + four[4 + j]) * a.Scale;
+                }
+            }
+
+            for (; h < headCount; h++)
             {
                 float* ql = qLat + (long)h * latentDim;
                 float* qp = qPe + (long)h * a.QueryRopeHeadStride;
@@ -116,7 +130,18 @@ internal static unsafe class LatentAttentionKernel
         for (int t = 0; t < count; t++)
         {
             byte* entry = cache.EntryAt(a.Sequence, a.Layer, t);
-            for (int h = 0; h < headCount; h++)
+            int h = 0;
+            for (; !f32 && h + 4 <= headCount; h += 4)
+            {
+                for (int j = 0; j < 4; j++)
+                {
+                    four[j] = scores[(long)(h + j) * count + t];
+                }
+
+                SimdKernels.AxpyBf16x4(output + (long)h * latentDim, latentDim, four, (ushort*)entry, latentDim);
+            }
+
+            for (; h < headCount; h++)
             {
                 float p = scores[(long)h * count + t];
                 if (f32)

@@ -113,6 +113,49 @@ internal static unsafe class SimdKernels
         }
     }
 
+    /// <summary>
+    /// y_h += a[h]·x for 4 outputs (y, y + yStride, ...) and one BF16 vector, widened once for all four: the
+    /// attention's value sum, where one cached latent serves every head of a group.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AxpyBf16x4(float* y, long yStride, float* a, ushort* x, int n)
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            for (int h = 0; h < 4; h++)
+            {
+                ScalarKernels.AxpyBf16(y + h * yStride, a[h], x, n);
+            }
+
+            return;
+        }
+
+        float* y0 = y, y1 = y + yStride, y2 = y1 + yStride, y3 = y2 + yStride;
+        Vector512<float> a0 = Vector512.Create(a[0]), a1 = Vector512.Create(a[1]), a2 = Vector512.Create(a[2]), a3 = Vector512.Create(a[3]);
+        int i = 0;
+        for (; i + 32 <= n; i += 32)
+        {
+            (Vector512<float> lo, Vector512<float> hi) = WidenBf16(x + i);
+            Vector512.FusedMultiplyAdd(a0, lo, Vector512.Load(y0 + i)).Store(y0 + i);
+            Vector512.FusedMultiplyAdd(a0, hi, Vector512.Load(y0 + i + 16)).Store(y0 + i + 16);
+            Vector512.FusedMultiplyAdd(a1, lo, Vector512.Load(y1 + i)).Store(y1 + i);
+            Vector512.FusedMultiplyAdd(a1, hi, Vector512.Load(y1 + i + 16)).Store(y1 + i + 16);
+            Vector512.FusedMultiplyAdd(a2, lo, Vector512.Load(y2 + i)).Store(y2 + i);
+            Vector512.FusedMultiplyAdd(a2, hi, Vector512.Load(y2 + i + 16)).Store(y2 + i + 16);
+            Vector512.FusedMultiplyAdd(a3, lo, Vector512.Load(y3 + i)).Store(y3 + i);
+            Vector512.FusedMultiplyAdd(a3, hi, Vector512.Load(y3 + i + 16)).Store(y3 + i + 16);
+        }
+
+        for (; i < n; i++)
+        {
+            float xi = Bf16.Decode(x[i]);
+            y0[i] += a[0] * xi;
+            y1[i] += a[1] * xi;
+            y2[i] += a[2] * xi;
+            y3[i] += a[3] * xi;
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AxpyBf16(float* y, float a, ushort* x, int n)
     {

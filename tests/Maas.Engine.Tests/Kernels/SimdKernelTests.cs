@@ -49,6 +49,33 @@ public sealed unsafe class SimdKernelTests
 
     [Theory]
     [MemberData(nameof(Sizes))]
+    public void AxpyBf16x4_equals_four_scalar_AxpyBf16(int n)
+    {
+        var rng = new Random(150 + n);
+        ushort[] x = KernelTestData.Random(rng, n).Select(Bf16.Encode).ToArray();
+        float[] a = [0.37f, -1.25f, 0f, 2.5f];
+        int stride = n + 3;
+        float[] expected = KernelTestData.Random(rng, 4 * stride);
+        float[] actual = (float[])expected.Clone();
+        fixed (ushort* px = x)
+        fixed (float* pa = a)
+        fixed (float* pe = expected)
+        fixed (float* py = actual)
+        {
+            for (int h = 0; h < 4; h++)
+            {
+                ScalarKernels.AxpyBf16(pe + h * stride, a[h], px, n);
+            }
+
+            SimdKernels.AxpyBf16x4(py, stride, pa, px, n);
+        }
+
+        // FMA in the vector body against multiply-add in the reference: within an f32 rounding.
+        Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-6);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
     public void Axpy_Add_RmsNorm_SiluMul_Softmax_match_scalar(int n)
     {
         var rng = new Random(200 + n);
