@@ -48,11 +48,13 @@ public sealed class RedisRequestRateLimiterTests : IAsyncLifetime
     [Fact]
     public async Task Counter_starts_again_after_the_window()
     {
-        var rule = new RateLimitRule(UniqueKey(), 1, TimeSpan.FromMilliseconds(300));
+        // A window long enough that the second call lands inside it even on a loaded test machine (300 ms
+        // was once exceeded between two calls while other test assemblies ran).
+        var rule = new RateLimitRule(UniqueKey(), 1, TimeSpan.FromMilliseconds(1500));
         Assert.True((await _limiter.AcquireAsync([rule], CancellationToken.None)).Allowed);
         Assert.False((await _limiter.AcquireAsync([rule], CancellationToken.None)).Allowed);
 
-        await Task.Delay(TimeSpan.FromMilliseconds(450));
+        await Task.Delay(TimeSpan.FromMilliseconds(2000));
 
         Assert.True((await _limiter.AcquireAsync([rule], CancellationToken.None)).Allowed);
     }

@@ -70,9 +70,9 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
 
     /// <summary>
     /// <see cref="Accumulate(int, ReadOnlySpan{float}, int, ReadOnlySpan{ExpertAssignment}, Span{float})"/>, plus
-    /// the layer's shared experts over every row in the same two backend dispatches. In a batched step the
-    /// shared experts are compute-bound while the routed ones stream memory, so one thread can compute the
-    /// shared matrices while the other streams experts; alone they were two more fork-joins per layer.
+    /// the layer's shared experts over every row in the same two backend dispatches instead of two more
+    /// fork-joins of their own (measured: batch-1 steps 4-13% faster; at batch 16, where the shared matrices
+    /// are compute-bound and could overlap the routed ones' streaming, no change beyond noise).
     /// The shared gate goes first and its up into the middle of the routed groups, so the two are unlikely to be
     /// computed at the same time and neither ends a dispatch alone; the shared down goes first in the second.
     /// </summary>
@@ -142,9 +142,11 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
 
             int groups = 0;
             int rows = hidden.Length / hiddenSize;
-            if (shared is { } s)
+            bool withShared = shared.HasValue;
+            SharedExpertRun run = shared.GetValueOrDefault();
+            if (withShared)
             {
-                _groups[groups++] = new MatMulGroup(h, hiddenSize, rows, s.Weights.Gate, s.Gate, s.Weights.Width);
+                _groups[groups++] = new MatMulGroup(h, hiddenSize, rows, run.Weights.Gate, run.Gate, run.Weights.Width);
             }
 
             for (int e = 0; e < experts.Length; e++)
@@ -163,12 +165,12 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
                 _groups[groups++] = new MatMulGroup(xe, hiddenSize, n, expert.Up, up + (long)start * _width, _width);
             }
 
-            if (shared is { } su)
+            if (withShared)
             {
                 // Into the middle of the routed groups (between two experts), so it does not end the dispatch alone on one thread.
                 int middle = 1 + ((groups - 1) / 4 * 2);
                 Array.Copy(_groups, middle, _groups, middle + 1, groups - middle);
-                _groups[middle] = new MatMulGroup(h, hiddenSize, rows, su.Weights.Up, su.Up, su.Weights.Width);
+                _groups[middle] = new MatMulGroup(h, hiddenSize, rows, run.Weights.Up, run.Up, run.Weights.Width);
                 groups++;
             }
 
@@ -176,10 +178,10 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
             _backend.SiluMul(gate, up, assignments.Length * _width);
 
             groups = 0;
-            if (shared is { } sd)
+            if (withShared)
             {
-                _backend.SiluMul(sd.Gate, sd.Up, rows * sd.Weights.Width);
-                _groups[groups++] = new MatMulGroup(sd.Gate, sd.Weights.Width, rows, sd.Weights.Down, sd.Output, hiddenSize);
+                _backend.SiluMul(run.Gate, run.Up, rows * run.Weights.Width);
+                _groups[groups++] = new MatMulGroup(run.Gate, run.Weights.Width, rows, run.Weights.Down, run.Output, hiddenSize);
             }
 
             for (int e = 0; e < experts.Length; e++)
