@@ -20,6 +20,7 @@ public sealed partial class Program
 
         var model = ModelCommands.Create();
         model.Subcommands.Add(ModelInitRandomCommand.Create());
+        model.Subcommands.Add(ModelExportGgufCommand.Create());
         root.Subcommands.Add(model);
 
         root.Subcommands.Add(DevCommands.Create());
