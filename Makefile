@@ -1,6 +1,6 @@
 # Two commands: `make run` and `make test` (see README.md).
 SHELL := /bin/bash
-.PHONY: build run test bench stop deps
+.PHONY: build run test bench bench-llamacpp stop deps
 
 # Everything, Release (make run / make test build what they need themselves).
 build:
@@ -17,6 +17,10 @@ test:
 # Benchmarks (never run by CI): engine decode (infra/dev/bench.sh), then BenchmarkDotNet (BENCH_ARGS="--filter *Tokenizer*").
 bench:
 	@infra/dev/bench.sh
+
+# The engine against llama.cpp (built once from npm's node-llama-cpp source bundle) on the same Q8 weights.
+bench-llamacpp:
+	@infra/dev/bench-llamacpp.sh
 
 # Start / stop only PostgreSQL and Redis.
 deps:
