@@ -63,7 +63,7 @@ for round in $(seq 1 "$ROUNDS"); do
     theirs=$("$LLAMA/build/bin/llama-batched-bench" -m "$GGUF" -t "$THREADS" -c 4096 -b 512 -ub 512 \
       -npp 32 -ntg 32 -npl "$batch" -fa off -lm none 2>/dev/null)
     ours_tps=$(echo "$ours" | sed -n 's/^decode: .* = \([0-9.]*\) tokens\/s.*/\1/p')
-    ours_bw=$(echo "$ours" | sed -n 's/^achieved bandwidth: \([0-9.]* GB\/s = [0-9]*%\) of measured \([0-9.]* GB\/s\).*/\1 of \2/p')
+    ours_bw=$(echo "$ours" | sed -n 's/^achieved bandwidth: \([0-9.]* GB\/s = [0-9]*%\) of measured \([0-9.]* GB\/s\) before decode; \([0-9]*%\) of the median.*/\1 of \2 before, \3 of the median during decode/p')
     # batched-bench's table: | PP | TG | B | N_KV | T_PP s | S_PP t/s | T_TG s | S_TG t/s | ...
     theirs_tps=$(echo "$theirs" | awk -F'|' -v b="$batch" '$4+0 == b && $2+0 == 32 { gsub(/ /, "", $9); print $9 }')
     printf '%5s %5s | %8s (%s) | %8s\n' "$round" "$batch" "$ours_tps" "$ours_bw" "$theirs_tps"
