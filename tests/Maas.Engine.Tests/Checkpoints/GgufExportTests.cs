@@ -192,6 +192,20 @@ public sealed class GgufExportTests : IDisposable
     }
 
     [Fact]
+    public void A_dense_layer_after_the_leading_ones_is_refused_by_name()
+    {
+        // moe_layer_freq 2 makes layer 1 dense; llama.cpp's deepseek2 has only leading dense layers.
+        string folder = CheckpointRewriter.Rewrite(GoldenFolder.Load("deepseek2-tiny-a").Path, "gguf-freq", CheckpointRewriter.Copy,
+            config => config.Replace("\"moe_layer_freq\": 1", "\"moe_layer_freq\": 2"));
+        _folders.Add(folder);
+        string file = Path.Combine(folder, "model.gguf");
+
+        var e = Assert.Throws<CheckpointException>(() => DeepseekGgufExport.Write(folder, file));
+        Assert.Contains("layer 1 is dense", e.Message);
+        Assert.False(File.Exists(file));
+    }
+
+    [Fact]
     public void Q8_0_blocks_round_as_ggmls_reference_quantizer()
     {
         // max |x| = 127 gives the scale 1 exactly, so every code is x rounded half away from zero.

@@ -17,6 +17,15 @@ public static class DeepseekGgufExport
     public static int Write(string checkpointFolder, string outputPath, CancellationToken cancellationToken = default)
     {
         ModelConfig c = ModelConfig.Load(checkpointFolder);
+        for (int i = c.FirstKDenseReplace; i < c.NumHiddenLayers; i++)
+        {
+            if (!c.IsMoeLayer(i))
+            {
+                // llama.cpp's deepseek2 knows only leading dense layers (moe_layer_freq 1).
+                throw new CheckpointException($"layer {i} is dense after first_k_dense_replace={c.FirstKDenseReplace} (moe_layer_freq={c.MoeLayerFreq}); llama.cpp's deepseek2 format cannot express that");
+            }
+        }
+
         using Checkpoint checkpoint = Checkpoint.Open(checkpointFolder);
         var gguf = new GgufWriter();
         AddMetadata(gguf, c);
