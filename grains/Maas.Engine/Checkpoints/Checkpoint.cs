@@ -150,6 +150,10 @@ public sealed class Checkpoint : IDisposable
         return tensor;
     }
 
+    /// <summary>The block scales needed to read a [rows, cols] matrix: an FP8 weight's (<see cref="RequireFp8Scales"/>), none for other dtypes.</summary>
+    public SafetensorsTensor? ScalesFor(SafetensorsTensor weight, int rows, int cols) =>
+        weight.Dtype == SafetensorsDtype.F8E4M3 ? RequireFp8Scales(weight.Name, rows, cols) : null;
+
     private static int Blocks(int n) => (n + 127) / 128;
 
     private static void RequireFloatDtype(SafetensorsTensor tensor, bool allowFp8)

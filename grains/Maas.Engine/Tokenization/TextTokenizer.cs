@@ -82,7 +82,7 @@ public sealed class TextTokenizer
             using JsonDocument config = JsonDocument.Parse(File.ReadAllBytes(configPath));
             bos = TokenizerConfig.SpecialTokenContent(config.RootElement, "bos_token");
             eos = TokenizerConfig.SpecialTokenContent(config.RootElement, "eos_token");
-            addBos = config.RootElement.TryGetProperty("add_bos_token", out JsonElement add) && add.ValueKind == JsonValueKind.True;
+            addBos = TokenizerConfig.Flag(config.RootElement, "add_bos_token") == true;
         }
         catch (JsonException e)
         {

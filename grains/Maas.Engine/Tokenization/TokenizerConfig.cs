@@ -23,4 +23,10 @@ internal static class TokenizerConfig
             _ => null,
         };
     }
+
+    /// <summary>A boolean field such as "add_bos_token"; null when absent or not a boolean.</summary>
+    public static bool? Flag(JsonElement config, string name) =>
+        config.TryGetProperty(name, out JsonElement value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? value.GetBoolean()
+            : null;
 }

@@ -29,7 +29,7 @@ internal sealed unsafe class WeightLoader
     public WeightMatrix Matrix(string name, int rows, int cols, WeightPrecision precision)
     {
         SafetensorsTensor tensor = _checkpoint.RequireMatrix(name, rows, cols);
-        SafetensorsTensor? scales = tensor.Dtype == SafetensorsDtype.F8E4M3 ? _checkpoint.RequireFp8Scales(name, rows, cols) : null;
+        SafetensorsTensor? scales = _checkpoint.ScalesFor(tensor, rows, cols);
         LoadedParameters += (long)rows * cols;
         WeightFormat format = precision switch
         {

@@ -341,7 +341,7 @@ public sealed class GgufExportTests : IDisposable
         SafetensorsTensor tensor = checkpoint.Require(name);
         int rows = (int)tensor.Shape[0];
         int cols = (int)tensor.Shape[1];
-        SafetensorsTensor? scales = tensor.Dtype == SafetensorsDtype.F8E4M3 ? checkpoint.RequireFp8Scales(name, rows, cols) : null;
+        SafetensorsTensor? scales = checkpoint.ScalesFor(tensor, rows, cols);
         var values = new float[rows, cols];
         var row = new float[cols];
         for (int r = 0; r < rows; r++)

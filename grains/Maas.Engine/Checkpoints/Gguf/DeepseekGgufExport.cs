@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Maas.Engine.Tokenization;
 using Maas.Engine.Weights;
 
 namespace Maas.Engine.Checkpoints.Gguf;
@@ -93,30 +94,27 @@ public static class DeepseekGgufExport
         }
     }
 
-    /// <summary>The byte-level BPE vocabulary of tokenizer.json, padded to the config's vocab_size as llama.cpp's converter pads it.</summary>
+    /// <summary>The byte-level BPE vocabulary of tokenizer.json (as the engine's tokenizer reads it), padded to the config's vocab_size as llama.cpp's converter pads it.</summary>
     private static void AddTokenizer(GgufWriter gguf, ModelConfig c, string folder)
     {
-        using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, "tokenizer.json")));
-        JsonElement model = doc.RootElement.GetProperty("model");
+        TokenizerJson tokenizer = TokenizerJson.Read(File.ReadAllBytes(Path.Combine(folder, "tokenizer.json")));
         var tokens = new string?[c.VocabSize];
         var types = new int[c.VocabSize];
-        foreach (JsonProperty entry in model.GetProperty("vocab").EnumerateObject())
+        foreach ((string token, int id) in tokenizer.Vocabulary)
         {
-            int id = entry.Value.GetInt32();
             if (id < tokens.Length)
             {
-                tokens[id] = entry.Name;
+                tokens[id] = token;
                 types[id] = 1; // normal
             }
         }
 
-        foreach (JsonElement added in doc.RootElement.GetProperty("added_tokens").EnumerateArray())
+        foreach (AddedToken added in tokenizer.AddedTokens)
         {
-            int id = added.GetProperty("id").GetInt32();
-            if (id < tokens.Length)
+            if (added.Id < tokens.Length)
             {
-                tokens[id] = added.GetProperty("content").GetString();
-                types[id] = added.GetProperty("special").GetBoolean() ? 3 : 4; // control : user-defined
+                tokens[added.Id] = added.Content;
+                types[added.Id] = added.Special ? 3 : 4; // control : user-defined
             }
         }
 
@@ -130,17 +128,11 @@ public static class DeepseekGgufExport
             }
         }
 
-        var merges = new List<string>();
-        foreach (JsonElement merge in model.GetProperty("merges").EnumerateArray())
-        {
-            merges.Add(merge.ValueKind == JsonValueKind.Array ? $"{merge[0].GetString()} {merge[1].GetString()}" : merge.GetString()!);
-        }
-
         gguf.Add("tokenizer.ggml.model", "gpt2");
         gguf.Add("tokenizer.ggml.pre", "deepseek-v3");
         gguf.Add("tokenizer.ggml.tokens", list);
         gguf.Add("tokenizer.ggml.token_type", types);
-        gguf.Add("tokenizer.ggml.merges", merges);
+        gguf.Add("tokenizer.ggml.merges", tokenizer.Merges);
         if (c.BosTokenIds.Count > 0)
         {
             gguf.Add("tokenizer.ggml.bos_token_id", (uint)c.BosTokenIds[0]);
@@ -158,9 +150,9 @@ public static class DeepseekGgufExport
             using JsonDocument tokenizerConfig = JsonDocument.Parse(File.ReadAllBytes(config));
             foreach (string flag in new[] { "add_bos_token", "add_eos_token" })
             {
-                if (tokenizerConfig.RootElement.TryGetProperty(flag, out JsonElement value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+                if (TokenizerConfig.Flag(tokenizerConfig.RootElement, flag) is bool value)
                 {
-                    gguf.Add("tokenizer.ggml." + flag, value.GetBoolean());
+                    gguf.Add("tokenizer.ggml." + flag, value);
                 }
             }
         }
@@ -371,7 +363,7 @@ public static class DeepseekGgufExport
         public static RowReader Open(Checkpoint checkpoint, string name, int rows, int cols)
         {
             SafetensorsTensor tensor = checkpoint.RequireMatrix(name, rows, cols);
-            SafetensorsTensor? scales = tensor.Dtype == SafetensorsDtype.F8E4M3 ? checkpoint.RequireFp8Scales(name, rows, cols) : null;
+            SafetensorsTensor? scales = checkpoint.ScalesFor(tensor, rows, cols);
             return new RowReader(tensor, scales, cols);
         }
 
