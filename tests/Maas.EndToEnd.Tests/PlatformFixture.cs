@@ -1,6 +1,7 @@
 using System.Globalization;
 using Maas.Engine;
 using Maas.Engine.Checkpoints;
+using Maas.Engine.Tools.Checkpoints;
 using Maas.Infrastructure.Tenancy;
 using Maas.Testing;
 using StackExchange.Redis;

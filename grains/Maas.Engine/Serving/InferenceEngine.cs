@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using Maas.Engine.Checkpoints;
 using Maas.Engine.KvCache;
 using Maas.Engine.Model;
-using Maas.Engine.Tokenization;
+using Maas.Tokenization;
 
 namespace Maas.Engine.Serving;
 

@@ -3,8 +3,8 @@ using System.Text;
 using System.Text.Json;
 using Maas.Api.Errors;
 using Maas.Api.Json;
-using Maas.Engine.Tokenization;
 using Maas.Grains.Abstractions.Models;
+using Maas.Tokenization;
 
 namespace Maas.Api.Completions;
 

@@ -1,5 +1,5 @@
-using Maas.Engine.Tokenization;
 using Maas.Grains.Abstractions.Models;
+using Maas.Tokenization;
 
 namespace Maas.Api.Completions;
 

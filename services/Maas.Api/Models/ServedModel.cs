@@ -1,4 +1,4 @@
-using Maas.Engine.Tokenization;
+using Maas.Tokenization;
 
 namespace Maas.Api.Models;
 
