@@ -47,6 +47,13 @@ public sealed class ModelConfig
     /// <summary>Values cached per token per layer: the normalised latent plus the rotated shared rope key.</summary>
     public int KvEntryDim => KvLoraRank + QkRopeHeadDim;
 
+    /// <summary>
+    /// The context length served: max_position_embeddings, capped by <paramref name="maxContextLength"/> when
+    /// that is positive. The one rule for the engine and for services that only read config.json.
+    /// </summary>
+    public int ContextLength(int maxContextLength) =>
+        maxContextLength > 0 ? Math.Min(maxContextLength, MaxPositionEmbeddings) : MaxPositionEmbeddings;
+
     public bool IsMoeLayer(int layer) =>
         NRoutedExperts > 0 && layer >= FirstKDenseReplace && layer % MoeLayerFreq == 0;
 

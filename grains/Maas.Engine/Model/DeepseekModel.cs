@@ -44,7 +44,7 @@ public sealed unsafe class DeepseekModel : IDisposable
         ParameterCount = parameterCount;
         MaxBatchTokens = options.MaxBatchTokens;
         MaxBatchSequences = options.MaxBatchSequences;
-        MaxContextLength = options.MaxContextLength > 0 ? options.MaxContextLength : config.MaxPositionEmbeddings;
+        MaxContextLength = config.ContextLength(options.MaxContextLength);
         _rope = new RotaryEmbedding(config);
         _router = config.NRoutedExperts > 0 ? new MoeRouter(config) : null;
         _state = new RunState(config, MaxBatchTokens, MaxBatchSequences);
