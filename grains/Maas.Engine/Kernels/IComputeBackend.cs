@@ -11,6 +11,9 @@ internal unsafe interface IComputeBackend : IDisposable
 {
     string Name { get; }
 
+    /// <summary>The code path of each kernel family (reported at start-up and by benchmarks).</summary>
+    KernelPaths Paths { get; }
+
     /// <summary>y[t, o] = Σ_i x[t, i]·W[o, i] for all <paramref name="rows"/> token rows at once.</summary>
     void MatMul(float* x, int xStride, int rows, WeightMatrix w, float* y, int yStride);
 

@@ -9,6 +9,8 @@ internal sealed unsafe class ScalarBackend : IComputeBackend
 
     public string Name => "scalar";
 
+    public KernelPaths Paths => KernelPaths.Scalar;
+
     public void MatMul(float* x, int xStride, int rows, WeightMatrix w, float* y, int yStride) =>
         ScalarKernels.MatMul(x, xStride, rows, w, y, yStride);
 
@@ -77,7 +79,7 @@ internal sealed unsafe class ScalarBackend : IComputeBackend
             {
                 for (int h = 0; h < args.Heads; h++)
                 {
-                    LatentAttentionKernel.AttendOne(args, r, h, scores, simd: false);
+                    LatentAttentionKernel.AttendOne(args, r, h, scores);
                 }
             }
         }

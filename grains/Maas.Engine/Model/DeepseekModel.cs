@@ -81,6 +81,9 @@ public sealed unsafe class DeepseekModel : IDisposable
 
     public string BackendName => _backend.Name;
 
+    /// <summary>The code path each kernel family runs (e.g. q8: avx2, f32: avx2).</summary>
+    public KernelPaths Kernels => _backend.Paths;
+
     public long KvBytesPerToken(KvCacheElementType elementType) => PagedKvCache.ComputeBytesPerToken(Config, elementType);
 
     /// <summary>A KV cache for this model holding <paramref name="tokens"/> tokens over all sequences.</summary>
@@ -107,7 +110,7 @@ public sealed unsafe class DeepseekModel : IDisposable
 
         try
         {
-            IComputeBackend backend = options.UseScalarKernels ? new ScalarBackend() : new CpuBackend(options.Threads);
+            IComputeBackend backend = options.UseScalarKernels ? new ScalarBackend() : new CpuBackend(options.Threads, options.Simd);
             return new DeepseekModel(config, options, backend, weights);
         }
         catch

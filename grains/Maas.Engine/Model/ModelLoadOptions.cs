@@ -17,6 +17,12 @@ public sealed record ModelLoadOptions
     /// <summary>Longest sequence (0: the config's max_position_embeddings).</summary>
     public int MaxContextLength { get; init; }
 
+    /// <summary>
+    /// The kernels' instruction set (null: MAAS_ENGINE_SIMD, else the widest the CPU supports). A level the CPU
+    /// lacks is refused at load.
+    /// </summary>
+    public Kernels.SimdLevel? Simd { get; init; }
+
     /// <summary>Use the single-threaded scalar reference kernels (tests compare against them).</summary>
     internal bool UseScalarKernels { get; init; }
 }
