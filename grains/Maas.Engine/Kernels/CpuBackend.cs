@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Maas.Engine.KvCache;
 using Maas.Engine.Weights;
 
 namespace Maas.Engine.Kernels;
@@ -16,6 +17,8 @@ internal sealed unsafe class CpuBackend : IComputeBackend
     private readonly MatMulHeadsJob _matMulHeads;
     private readonly AttentionJob _attention;
     private readonly MatMulGroupsJob _matMulGroups;
+    private readonly ExpandedAttentionJob _expandedAttention;
+    private NativeBuffer<float>? _gathered;
     private readonly NativeBuffer<float>?[] _scratch;
     private NativeBuffer<byte>? _q8Codes;
     private NativeBuffer<float>? _q8Scales;
@@ -37,6 +40,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         _matMulHeads = new MatMulHeadsJob(this);
         _attention = new AttentionJob(this);
         _matMulGroups = new MatMulGroupsJob(this);
+        _expandedAttention = new ExpandedAttentionJob(this);
     }
 
     public string Name => $"cpu-{SimdSupport.Name(Level)}-x{_pool.ThreadCount}";
@@ -269,9 +273,40 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         _attention.Clear();
     }
 
+    public void ExpandedAttention(ReadOnlySpan<ExpandedAttentionArgs> sequences)
+    {
+        if (sequences.IsEmpty)
+        {
+            return;
+        }
+
+        // Each sequence's cached latents are gathered once (row-major and transposed) for all its heads.
+        PagedKvCache cache = sequences[0].Cache;
+        int latent = cache.LatentDim, rope = cache.RopeDim;
+        long total = 0, scratch = 0;
+        foreach (ExpandedAttentionArgs a in sequences)
+        {
+            int keys = a.StartPosition + a.Rows;
+            total += (long)ExpandedAttentionKernel.PaddedKeys(keys) * (2 * latent + rope);
+            scratch = Math.Max(scratch, ExpandedAttentionKernel.ScratchFloats(keys, a.KeyUp[0].Rows, rope, a.ValueUp[0].Cols));
+        }
+
+        if (_gathered is null || _gathered.Length < total)
+        {
+            _gathered?.Dispose();
+            _gathered = new NativeBuffer<float>(Math.Max(total, 1L << 16));
+        }
+
+        EnsureScratch(checked((int)scratch));
+        int items = _expandedAttention.Set(sequences, _gathered.Pointer);
+        _pool.Run(_expandedAttention, items);
+        _expandedAttention.Clear();
+    }
+
     public void Dispose()
     {
         _pool.Dispose();
+        _gathered?.Dispose();
         _q8Codes?.Dispose();
         _q8Scales?.Dispose();
         foreach (NativeBuffer<float>? buffer in _scratch)
@@ -643,6 +678,65 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         {
             float* x = xBase + (long)t * xStride;
             yBase[(long)t * yStride + o] = wb != null ? _f32.DotBf16(x, wb, cols) : _f32.Dot(x, wf, cols);
+        }
+    }
+
+    /// <summary>(sequence, head) items of expanded attention over latents gathered per sequence before the dispatch.</summary>
+    private sealed class ExpandedAttentionJob(CpuBackend owner) : ParallelJob
+    {
+        private ExpandedAttentionArgs[] _sequences = new ExpandedAttentionArgs[4];
+        private long[] _gathered = new long[4];
+        private float* _buffer;
+        private int _count;
+        private int _heads;
+
+        /// <summary>Copies the sequences and gathers their latents into <paramref name="buffer"/>; returns the item count.</summary>
+        public int Set(ReadOnlySpan<ExpandedAttentionArgs> sequences, float* buffer)
+        {
+            if (_sequences.Length < sequences.Length)
+            {
+                _sequences = new ExpandedAttentionArgs[sequences.Length];
+                _gathered = new long[sequences.Length];
+            }
+
+            sequences.CopyTo(_sequences);
+            _count = sequences.Length;
+            _buffer = buffer;
+            _heads = sequences[0].Heads;
+            long offset = 0;
+            for (int i = 0; i < _count; i++)
+            {
+                ref ExpandedAttentionArgs a = ref _sequences[i];
+                if (a.Heads != _heads)
+                {
+                    throw new ArgumentException("all sequences of a step must have the same head count", nameof(sequences));
+                }
+
+                int keys = a.StartPosition + a.Rows;
+                long padded = ExpandedAttentionKernel.PaddedKeys(keys);
+                int latent = a.Cache.LatentDim;
+                _gathered[i] = offset;
+                float* latents = buffer + offset;
+                ExpandedAttentionKernel.Gather(owner._f32, a.Cache, a.Sequence, a.Layer, keys, latents, latents + padded * latent, latents + 2 * padded * latent);
+                offset += padded * (2 * latent + a.Cache.RopeDim);
+            }
+
+            return _count * _heads;
+        }
+
+        public void Clear()
+        {
+            Array.Clear(_sequences, 0, _count);
+            _count = 0;
+        }
+
+        public override void Execute(int chunk, int thread)
+        {
+            ref ExpandedAttentionArgs a = ref _sequences[chunk / _heads];
+            long padded = ExpandedAttentionKernel.PaddedKeys(a.StartPosition + a.Rows);
+            int latent = a.Cache.LatentDim;
+            float* latents = _buffer + _gathered[chunk / _heads];
+            ExpandedAttentionKernel.AttendHead(owner._f32, a, chunk % _heads, latents, latents + padded * latent, latents + 2 * padded * latent, owner._scratch[thread]!.Pointer);
         }
     }
 

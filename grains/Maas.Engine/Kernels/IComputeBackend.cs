@@ -53,4 +53,10 @@ internal unsafe interface IComputeBackend : IDisposable
 
     /// <summary>Absorbed attention of every sequence of the step (one entry per sequence) in one dispatch.</summary>
     void LatentAttention(ReadOnlySpan<LatentAttentionArgs> sequences);
+
+    /// <summary>
+    /// Expanded (non-absorbed) attention of long prompt chunks, one entry per sequence: K and V decompressed per head
+    /// from the cached latents, then causal softmax(q·kᵀ)·v; cheaper than the absorbed form once a chunk is long.
+    /// </summary>
+    void ExpandedAttention(ReadOnlySpan<ExpandedAttentionArgs> sequences);
 }

@@ -23,6 +23,7 @@ public sealed unsafe class DeepseekModel : IDisposable
     private readonly RotaryEmbedding _rope;
     private readonly MoeRouter? _router;
     private readonly RunState _state;
+    private readonly int _expandedAttentionMinRows;
 
     private DeepseekModel(ModelConfig config, ModelLoadOptions options, IComputeBackend backend, DeepseekWeights weights)
     {
@@ -35,6 +36,7 @@ public sealed unsafe class DeepseekModel : IDisposable
         _layers = weights.Layers;
         ParameterCount = weights.ParameterCount;
         MaxBatchTokens = options.MaxBatchTokens;
+        _expandedAttentionMinRows = options.ExpandedAttentionMinRows;
         MaxBatchSequences = options.MaxBatchSequences;
         MaxContextLength = options.MaxContextLength > 0 ? options.MaxContextLength : config.MaxPositionEmbeddings;
         _rope = new RotaryEmbedding(config);
@@ -248,7 +250,11 @@ public sealed unsafe class DeepseekModel : IDisposable
         LastStepWeightBytes = DenseWeightBytes + _localExperts.TouchedBytes;
     }
 
-    /// <summary>MLA in the absorbed form; reads Normed, writes the o_proj output to Temp.</summary>
+    /// <summary>
+    /// MLA; reads Normed, writes the o_proj output to Temp. Entries with many new rows (prompt chunks) use the expanded
+    /// form, whose per-position cost is a third of the absorbed one once K and V are decompressed for the chunk; the
+    /// others (decode) the absorbed form, which reads only the cached latents.
+    /// </summary>
     private void Attention(int layerIndex, AttentionWeights w, ForwardBatch batch, PagedKvCache cache, int rows)
     {
         ModelConfig c = Config;
@@ -260,6 +266,7 @@ public sealed unsafe class DeepseekModel : IDisposable
         int rope = c.QkRopeHeadDim;
         int latent = c.KvLoraRank;
         int entry = c.KvEntryDim;
+        int v = c.VHeadDim;
         float eps = (float)c.RmsNormEps;
         float* xn = _state.Normed.Pointer;
         float* q = _state.Q.Pointer;
@@ -291,19 +298,44 @@ public sealed unsafe class DeepseekModel : IDisposable
 
         float* qLat = _state.QLatent.Pointer;
         float* oLat = _state.OLatent.Pointer;
-        _backend.MatMulHeadsInputMajor(q, qDim, qHead, rows, w.KeyUp, qLat, heads * latent, latent);
-
-        LatentAttentionArgs[] attention = _state.AttentionArgs;
+        float* values = _state.AttnValues.Pointer;
+        LatentAttentionArgs[] absorbed = _state.AttentionArgs;
+        ExpandedAttentionArgs[] expanded = _state.ExpandedAttentionArgs;
+        int[] ranges = _state.AbsorbedRanges;
+        int absorbedCount = 0, expandedCount = 0, rangeCount = 0;
         for (int e = 0; e < batch.SequenceCount; e++)
         {
             int start = batch.TokenStart(e);
-            attention[e] = new LatentAttentionArgs
+            int count = batch.EntryTokenCount(e);
+            if (count >= _expandedAttentionMinRows)
+            {
+                expanded[expandedCount++] = new ExpandedAttentionArgs
+                {
+                    Cache = cache,
+                    Sequence = batch.Sequence(e),
+                    Layer = layerIndex,
+                    StartPosition = _state.RowPosition[start],
+                    Rows = count,
+                    Heads = heads,
+                    Query = q + (long)start * qDim,
+                    QueryRowStride = qDim,
+                    QueryHeadStride = qHead,
+                    KeyUp = w.KeyUp,
+                    ValueUp = w.ValueUp,
+                    Scale = _rope.SoftmaxScale,
+                    Output = values + (long)start * heads * v,
+                    OutputRowStride = heads * v,
+                };
+                continue;
+            }
+
+            absorbed[absorbedCount++] = new LatentAttentionArgs
             {
                 Cache = cache,
                 Sequence = batch.Sequence(e),
                 Layer = layerIndex,
                 StartPosition = _state.RowPosition[start],
-                Rows = batch.EntryTokenCount(e),
+                Rows = count,
                 Heads = heads,
                 QueryLatent = qLat + (long)start * heads * latent,
                 QueryRope = q + (long)start * qDim + nope,
@@ -312,14 +344,36 @@ public sealed unsafe class DeepseekModel : IDisposable
                 Scale = _rope.SoftmaxScale,
                 Output = oLat + (long)start * heads * latent,
             };
+
+            // Consecutive absorbed entries share one run of rows for the absorption matmuls.
+            if (rangeCount > 0 && ranges[2 * rangeCount - 2] + ranges[2 * rangeCount - 1] == start)
+            {
+                ranges[2 * rangeCount - 1] += count;
+            }
+            else
+            {
+                ranges[2 * rangeCount] = start;
+                ranges[2 * rangeCount + 1] = count;
+                rangeCount++;
+            }
         }
 
-        _backend.LatentAttention(attention.AsSpan(0, batch.SequenceCount));
-        Array.Clear(attention, 0, batch.SequenceCount);
+        for (int r = 0; r < rangeCount; r++)
+        {
+            long first = ranges[2 * r];
+            _backend.MatMulHeadsInputMajor(q + first * qDim, qDim, qHead, ranges[2 * r + 1], w.KeyUp, qLat + first * heads * latent, heads * latent, latent);
+        }
 
-        float* values = _state.AttnValues.Pointer;
-        int v = c.VHeadDim;
-        _backend.MatMulHeadsInputMajor(oLat, heads * latent, latent, rows, w.ValueUp, values, heads * v, v);
+        _backend.LatentAttention(absorbed.AsSpan(0, absorbedCount));
+        _backend.ExpandedAttention(expanded.AsSpan(0, expandedCount));
+        Array.Clear(absorbed, 0, absorbedCount);
+        Array.Clear(expanded, 0, expandedCount);
+
+        for (int r = 0; r < rangeCount; r++)
+        {
+            long first = ranges[2 * r];
+            _backend.MatMulHeadsInputMajor(oLat + first * heads * latent, heads * latent, latent, ranges[2 * r + 1], w.ValueUp, values + first * heads * v, heads * v, v);
+        }
 
         _backend.MatMul(values, heads * v, rows, w.OProj, _state.Temp.Pointer, hidden);
     }

@@ -11,21 +11,27 @@ namespace Maas.Engine.Tests.Golden;
 /// <summary>Logits of every golden folder and case match the reference within tolerance.json, for both paths.</summary>
 public sealed class GoldenLogitsTests(ITestOutputHelper output)
 {
-    /// <summary>Every precision on every SIMD level of the CPU backend, plus Native on the single-threaded scalar backend.</summary>
-    public static TheoryData<string, WeightPrecision, string> Configurations()
+    /// <summary>
+    /// Every precision on every SIMD level of the CPU backend, plus Native on the single-threaded scalar backend; the
+    /// absorbed MLA form (as decode runs) and the expanded form (as long prompt chunks run) each on every level.
+    /// </summary>
+    public static TheoryData<string, WeightPrecision, string, bool> Configurations()
     {
-        var data = new TheoryData<string, WeightPrecision, string>();
+        var data = new TheoryData<string, WeightPrecision, string, bool>();
         foreach (string folder in GoldenFolder.All())
         {
-            foreach (SimdLevel level in SimdLevels.Supported)
+            foreach (string kernels in SimdLevels.Supported.Select(SimdSupport.Name).Append(ScalarBackendName))
             {
                 foreach (WeightPrecision precision in new[] { WeightPrecision.Native, WeightPrecision.F32, WeightPrecision.Bf16 })
                 {
-                    data.Add(folder, precision, SimdSupport.Name(level));
+                    if (precision == WeightPrecision.Native || kernels != ScalarBackendName)
+                    {
+                        data.Add(folder, precision, kernels, false);
+                    }
                 }
-            }
 
-            data.Add(folder, WeightPrecision.Native, ScalarBackendName);
+                data.Add(folder, WeightPrecision.Native, kernels, true);
+            }
         }
 
         return data;
@@ -35,7 +41,7 @@ public sealed class GoldenLogitsTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Configurations))]
-    public void Prefill_and_decode_match_golden_logits(string folderName, WeightPrecision precision, string kernels)
+    public void Prefill_and_decode_match_golden_logits(string folderName, WeightPrecision precision, string kernels, bool expandedAttention)
     {
         bool scalarKernels = kernels == ScalarBackendName;
         GoldenFolder folder = GoldenFolder.Load(folderName);
@@ -46,6 +52,7 @@ public sealed class GoldenLogitsTests(ITestOutputHelper output)
             Threads = 2,
             UseScalarKernels = scalarKernels,
             Simd = scalarKernels ? null : SimdSupport.Parse(kernels),
+            ExpandedAttentionMinRows = expandedAttention ? 1 : int.MaxValue,
         });
         using PagedKvCache cache = model.CreateKvCache(1024, KvCacheElementType.F32);
         var failures = new List<string>();
@@ -60,7 +67,7 @@ public sealed class GoldenLogitsTests(ITestOutputHelper output)
             })
             {
                 LogitComparison cmp = LogitComparison.Compare(logits, c.Logits, c.Vocab);
-                output.WriteLine($"{folderName} case{i} ({c.Tokens.Length} tokens) {precision} {kernels} {path}: max abs diff {cmp.MaxAbs:E2}, argmax {cmp.ArgmaxAgreements}/{cmp.Rows}");
+                output.WriteLine($"{folderName} case{i} ({c.Tokens.Length} tokens) {precision} {kernels} {(expandedAttention ? "expanded" : "absorbed")} {path}: max abs diff {cmp.MaxAbs:E2}, argmax {cmp.ArgmaxAgreements}/{cmp.Rows}");
                 if (cmp.MaxAbs > folder.MaxAbs || (folder.SameArgmax && !cmp.AllArgmaxAgree))
                 {
                     failures.Add($"case{i} {path}: max abs {cmp.MaxAbs:E2} (limit {folder.MaxAbs:E1}), argmax {cmp.ArgmaxAgreements}/{cmp.Rows}");
