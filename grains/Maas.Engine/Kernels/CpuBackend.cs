@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Maas.Engine.KvCache;
 using Maas.Engine.Weights;
 
 namespace Maas.Engine.Kernels;
@@ -16,21 +17,37 @@ internal sealed unsafe class CpuBackend : IComputeBackend
     private readonly MatMulHeadsJob _matMulHeads;
     private readonly AttentionJob _attention;
     private readonly MatMulGroupsJob _matMulGroups;
+    private readonly ExpandedAttentionJob _expandedAttention;
+    private NativeBuffer<float>? _gathered;
     private readonly NativeBuffer<float>?[] _scratch;
     private NativeBuffer<byte>? _q8Codes;
     private NativeBuffer<float>? _q8Scales;
 
-    public CpuBackend(int threads)
+    private readonly FloatKernels _f32;
+    private readonly Q8Kernels _q8;
+
+    /// <param name="threads">Compute threads, the caller's included (0: one per core).</param>
+    /// <param name="level">The kernels' instruction set; null: <see cref="SimdSupport.Resolve"/> (MAAS_ENGINE_SIMD or the widest supported).</param>
+    public CpuBackend(int threads, SimdLevel? level = null)
     {
+        Level = SimdSupport.Resolve(level);
+        _f32 = FloatKernels.For(Level);
+        _q8 = Q8Kernels.For(Level);
+        Paths = new KernelPaths(Level, _f32.Path, _q8.Path);
         _pool = new ComputeThreadPool(threads);
         _scratch = new NativeBuffer<float>?[_pool.ThreadCount];
         _matMul = new MatMulJob(this);
         _matMulHeads = new MatMulHeadsJob(this);
         _attention = new AttentionJob(this);
         _matMulGroups = new MatMulGroupsJob(this);
+        _expandedAttention = new ExpandedAttentionJob(this);
     }
 
-    public string Name => (SimdKernels.IsAccelerated ? $"cpu-avx512x{_pool.ThreadCount}" : $"cpu-scalar-x{_pool.ThreadCount}") + (SimdKernels.Q8Accelerated ? "+vnni" : string.Empty);
+    public string Name => $"cpu-{SimdSupport.Name(Level)}-x{_pool.ThreadCount}";
+
+    public SimdLevel Level { get; }
+
+    public KernelPaths Paths { get; }
 
     public int ThreadCount => _pool.ThreadCount;
 
@@ -78,12 +95,13 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         }
     }
 
-    private static void QuantizeRows(float* x, int xStride, int rows, int cols, byte* codes, float* scales)
+    private void QuantizeRows(float* x, int xStride, int rows, int cols, byte* codes, float* scales)
     {
         int rowBytes = ActivationStride(cols), blocks = Q8BlockQuantizer.Blocks(cols);
+        bool unsignedCodes = _q8.UnsignedActivations;
         for (int t = 0; t < rows; t++)
         {
-            SimdKernels.QuantizeActivationRow(x + (long)t * xStride, cols, codes + (long)t * rowBytes, scales + (long)t * blocks);
+            _f32.QuantizeActivationRow(x + (long)t * xStride, cols, codes + (long)t * rowBytes, scales + (long)t * blocks, unsignedCodes);
         }
     }
 
@@ -223,17 +241,17 @@ internal sealed unsafe class CpuBackend : IComputeBackend
     {
         for (int t = 0; t < rows; t++)
         {
-            SimdKernels.RmsNorm(x + (long)t * xStride, weight, eps, y + (long)t * yStride, dim);
+            _f32.RmsNorm(x + (long)t * xStride, weight, eps, y + (long)t * yStride, dim);
         }
     }
 
-    public void SiluMul(float* gate, float* up, int n) => SimdKernels.SiluMul(gate, up, n);
+    public void SiluMul(float* gate, float* up, int n) => _f32.SiluMul(gate, up, n);
 
-    public void Add(float* y, float* x, int n) => SimdKernels.Add(y, x, n);
+    public void Add(float* y, float* x, int n) => _f32.Add(y, x, n);
 
-    public void Axpy(float* y, float a, float* x, int n) => SimdKernels.Axpy(y, a, x, n);
+    public void Axpy(float* y, float a, float* x, int n) => _f32.Axpy(y, a, x, n);
 
-    public void Softmax(float* x, int n) => SimdKernels.Softmax(x, n);
+    public void Softmax(float* x, int n) => _f32.Softmax(x, n);
 
     // Tiny (rope dims per head): the scalar form is already memory-trivial, so both backends share it.
     public void Rope(float* x, int xStride, int rows, int heads, int headStride, int dim, float* cos, float* sin) =>
@@ -255,9 +273,40 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         _attention.Clear();
     }
 
+    public void ExpandedAttention(ReadOnlySpan<ExpandedAttentionArgs> sequences)
+    {
+        if (sequences.IsEmpty)
+        {
+            return;
+        }
+
+        // Each sequence's cached latents are gathered once (row-major and transposed) for all its heads.
+        PagedKvCache cache = sequences[0].Cache;
+        int latent = cache.LatentDim, rope = cache.RopeDim;
+        long total = 0, scratch = 0;
+        foreach (ExpandedAttentionArgs a in sequences)
+        {
+            int keys = a.StartPosition + a.Rows;
+            total += (long)ExpandedAttentionKernel.PaddedKeys(keys) * (2 * latent + rope);
+            scratch = Math.Max(scratch, ExpandedAttentionKernel.ScratchFloats(keys, a.KeyUp[0].Rows, rope, a.ValueUp[0].Cols));
+        }
+
+        if (_gathered is null || _gathered.Length < total)
+        {
+            _gathered?.Dispose();
+            _gathered = new NativeBuffer<float>(Math.Max(total, 1L << 16));
+        }
+
+        EnsureScratch(checked((int)scratch));
+        int items = _expandedAttention.Set(sequences, _gathered.Pointer);
+        _pool.Run(_expandedAttention, items);
+        _expandedAttention.Clear();
+    }
+
     public void Dispose()
     {
         _pool.Dispose();
+        _gathered?.Dispose();
         _q8Codes?.Dispose();
         _q8Scales?.Dispose();
         foreach (NativeBuffer<float>? buffer in _scratch)
@@ -293,11 +342,11 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             int last = Math.Min(_w!.Rows, first + _perChunk);
             if (_w.Format == WeightFormat.Q8Block128)
             {
-                ComputeRowsQ8(owner._q8Codes!.Pointer, owner._q8Scales!.Pointer, _rows, _w, _y, _yStride, first, last);
+                owner.ComputeRowsQ8(owner._q8Codes!.Pointer, owner._q8Scales!.Pointer, _rows, _w, _y, _yStride, first, last);
                 return;
             }
 
-            ComputeRows(_x, _xStride, _rows, _w, _y, _yStride, first, last, owner._scratch[thread]);
+            owner.ComputeRows(_x, _xStride, _rows, _w, _y, _yStride, first, last, owner._scratch[thread]);
         }
     }
 
@@ -338,7 +387,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             int first = (chunk % _chunksPerHead) * _perChunk;
             if (_inputMajor)
             {
-                SimdKernels.MatMulInputMajor(_x + head * _xHeadStride, _xStride, _rows, (float*)w.Data, w.Rows, w.Cols, _y + head * _yHeadStride, _yStride, first, Math.Min(w.Cols, first + _perChunk));
+                owner._f32.MatMulInputMajor(_x + head * _xHeadStride, _xStride, _rows, (float*)w.Data, w.Rows, w.Cols, _y + head * _yHeadStride, _yStride, first, Math.Min(w.Cols, first + _perChunk));
                 return;
             }
 
@@ -346,11 +395,11 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             if (w.Format == WeightFormat.Q8Block128)
             {
                 long inputHead = _xHeadStride == 0 ? 0 : head;
-                ComputeRowsQ8(owner._q8Codes!.Pointer + inputHead * _rows * ActivationStride(w.Cols), owner._q8Scales!.Pointer + inputHead * _rows * w.Q8Blocks, _rows, w, _y + head * _yHeadStride, _yStride, first, last);
+                owner.ComputeRowsQ8(owner._q8Codes!.Pointer + inputHead * _rows * ActivationStride(w.Cols), owner._q8Scales!.Pointer + inputHead * _rows * w.Q8Blocks, _rows, w, _y + head * _yHeadStride, _yStride, first, last);
                 return;
             }
 
-            ComputeRows(_x + head * _xHeadStride, _xStride, _rows, w, _y + head * _yHeadStride, _yStride, first, last, owner._scratch[thread]);
+            owner.ComputeRows(_x + head * _xHeadStride, _xStride, _rows, w, _y + head * _yHeadStride, _yStride, first, last, owner._scratch[thread]);
         }
     }
 
@@ -403,7 +452,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
                     {
                         _codes[i] = codeOffset;
                         _scales[i] = scaleOffset;
-                        QuantizeRows(g.X, g.XStride, g.Rows, g.W.Cols, codes + codeOffset, scales + scaleOffset);
+                        owner.QuantizeRows(g.X, g.XStride, g.Rows, g.W.Cols, codes + codeOffset, scales + scaleOffset);
                         codeOffset += (long)g.Rows * ActivationStride(g.W.Cols);
                         scaleOffset += (long)g.Rows * g.W.Q8Blocks;
                     }
@@ -460,11 +509,11 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             int last = Math.Min(g.W.Rows, first + _perChunk[low]);
             if (g.W.Format == WeightFormat.Q8Block128)
             {
-                ComputeRowsQ8(owner._q8Codes!.Pointer + _codes[low], owner._q8Scales!.Pointer + _scales[low], g.Rows, g.W, g.Y, g.YStride, first, last);
+                owner.ComputeRowsQ8(owner._q8Codes!.Pointer + _codes[low], owner._q8Scales!.Pointer + _scales[low], g.Rows, g.W, g.Y, g.YStride, first, last);
                 return;
             }
 
-            ComputeRows(g.X, g.XStride, g.Rows, g.W, g.Y, g.YStride, first, last, owner._scratch[thread]);
+            owner.ComputeRows(g.X, g.XStride, g.Rows, g.W, g.Y, g.YStride, first, last, owner._scratch[thread]);
         }
     }
 
@@ -481,7 +530,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
     /// BF16 with several token rows and FP8 are widened once per block into f32 scratch, so the
     /// inner loop is the plain f32 kernel; a single BF16 token row (decode) widens in registers.
     /// </summary>
-    private static void ComputeRows(float* xBase, int xStride, int tokenRows, WeightMatrix w, float* yBase, int yStride, int first, int last, NativeBuffer<float>? scratch)
+    private void ComputeRows(float* xBase, int xStride, int tokenRows, WeightMatrix w, float* yBase, int yStride, int first, int last, NativeBuffer<float>? scratch)
     {
         int cols = w.Cols;
         bool useScratch = UsesScratch(w.Format, tokenRows);
@@ -495,11 +544,11 @@ internal sealed unsafe class CpuBackend : IComputeBackend
                     float* target = scratch!.Pointer + (long)(o - block) * cols;
                     if (w.Format == WeightFormat.Fp8Block128)
                     {
-                        SimdKernels.DequantizeFp8Row(w.Data + (long)o * cols, w.Scales + (o / WeightMatrix.Fp8BlockSize) * w.ScaleCols, cols, target);
+                        _f32.DequantizeFp8Row(w.Data + (long)o * cols, w.Scales + (o / WeightMatrix.Fp8BlockSize) * w.ScaleCols, cols, target);
                     }
                     else
                     {
-                        SimdKernels.WidenBf16Row((ushort*)w.Data + (long)o * cols, cols, target);
+                        _f32.WidenBf16Row((ushort*)w.Data + (long)o * cols, cols, target);
                     }
                 }
             }
@@ -538,18 +587,29 @@ internal sealed unsafe class CpuBackend : IComputeBackend
     private const int Q8PrefetchTiles = 2;
 
     /// <summary>
+    /// 128-column blocks per pass over the token rows of a Q8 matmul: a tile's 16 rows × 512 columns (8 KB) stay in
+    /// L1 while every group of 4 tokens sweeps them, and the tokens' 512-column slices (n × 512 bytes) stay in L2.
+    /// </summary>
+    private const int Q8BlocksPerPass = 4;
+
+    /// <summary>
     /// Q8 output features [first, last) (first a multiple of the tile) for every token row, from activations
-    /// already quantized (codes [tokens, ActivationStride], scales [tokens, Blocks]). Each tile comes from
-    /// memory once (first token group, which also prefetches) and is re-read from L1 by the other groups of
-    /// up to 4 tokens. A last tile with padding rows is computed into scratch and only its real rows copied.
+    /// already quantized (codes [tokens, ActivationStride], scales [tokens, Blocks]). Each tile is read from memory
+    /// once, a pass of <see cref="Q8BlocksPerPass"/> blocks at a time (the first token group also prefetches that
+    /// pass of a later tile), and re-read from L1 by the other groups of up to 4 tokens. A last tile with padding
+    /// rows is computed into scratch and only its real rows copied.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ComputeRowsQ8(byte* codes, float* scales, int tokenRows, WeightMatrix w, float* yBase, int yStride, int first, int last)
+    private void ComputeRowsQ8(byte* codes, float* scales, int tokenRows, WeightMatrix w, float* yBase, int yStride, int first, int last)
     {
+        const int block = Q8BlockQuantizer.BlockSize;
         int rowBytes = w.Q8RowBytes, blocks = w.Q8Blocks, aStride = ActivationStride(w.Cols);
         long tileBytes = (long)Q8RowTile * rowBytes;
         int tileBlocks = Q8RowTile * blocks;
         byte* data = w.Data;
+        Q8Kernels q8 = _q8;
+        // A single pass when one token group covers every row: nothing to keep in L1 between groups.
+        int perPass = tokenRows <= 4 ? blocks : Q8BlocksPerPass;
         float* partial = stackalloc float[4 * Q8RowTile];
         for (int tile = first; tile < last; tile += Q8RowTile)
         {
@@ -559,29 +619,39 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             int* tileOffsets = w.Q8Offsets + (long)index * tileBlocks;
             int realRows = Math.Min(Q8RowTile, w.Rows - tile);
             long prefetch = tile + (Q8PrefetchTiles + 1) * Q8RowTile <= last ? Q8PrefetchTiles * tileBytes : 0;
-            for (int t = 0; t < tokenRows; t += 4)
+            // The padded last tile goes in one pass, so its scratch holds one token group's sums at a time.
+            int tilePerPass = realRows == Q8RowTile ? perPass : blocks;
+            for (int b0 = 0; b0 < blocks; b0 += tilePerPass)
             {
-                int count = Math.Min(4, tokenRows - t);
-                byte* a = codes + (long)t * aStride;
-                float* aScales = scales + (long)t * blocks;
-                long ahead = t == 0 && count > 1 ? prefetch : 0;
-                if (realRows == Q8RowTile)
+                int passBlocks = Math.Min(tilePerPass, blocks - b0);
+                bool accumulate = b0 > 0;
+                for (int t = 0; t < tokenRows; t += 4)
                 {
-                    SimdKernels.DotQ8Tile(count, a, aStride, aScales, blocks, tileCodes, tileScales, tileOffsets, yBase + (long)t * yStride + tile, yStride, ahead);
-                    continue;
-                }
+                    int count = Math.Min(4, tokenRows - t);
+                    byte* a = codes + (long)t * aStride + b0 * block;
+                    float* aScales = scales + (long)t * blocks + b0;
+                    long ahead = t == 0 && count > 1 ? prefetch : 0;
+                    sbyte* passCodes = tileCodes + (long)b0 * block * Q8RowTile;
+                    float* passScales = tileScales + b0 * Q8RowTile;
+                    int* passOffsets = tileOffsets + b0 * Q8RowTile;
+                    if (realRows == Q8RowTile)
+                    {
+                        q8.DotTile(count, a, aStride, aScales, blocks, passBlocks, passCodes, passScales, passOffsets, yBase + (long)t * yStride + tile, yStride, accumulate, ahead);
+                        continue;
+                    }
 
-                SimdKernels.DotQ8Tile(count, a, aStride, aScales, blocks, tileCodes, tileScales, tileOffsets, partial, Q8RowTile, 0);
-                for (int i = 0; i < count; i++)
-                {
-                    new ReadOnlySpan<float>(partial + i * Q8RowTile, realRows).CopyTo(new Span<float>(yBase + (long)(t + i) * yStride + tile, realRows));
+                    q8.DotTile(count, a, aStride, aScales, blocks, passBlocks, passCodes, passScales, passOffsets, partial, Q8RowTile, false, 0);
+                    for (int i = 0; i < count; i++)
+                    {
+                        new ReadOnlySpan<float>(partial + i * Q8RowTile, realRows).CopyTo(new Span<float>(yBase + (long)(t + i) * yStride + tile, realRows));
+                    }
                 }
             }
         }
     }
 
     /// <summary>y[t, o] for token rows [t0, t0 + count) and one weight row (f32 or BF16).</summary>
-    private static void TokenGroup(float* xBase, int xStride, int t0, int count, float* wf, ushort* wb, int cols, float* yBase, int yStride, int o)
+    private void TokenGroup(float* xBase, int xStride, int t0, int count, float* wf, ushort* wb, int cols, float* yBase, int yStride, int o)
     {
         float* results = stackalloc float[4];
         int t = t0;
@@ -590,11 +660,11 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             float* x = xBase + (long)t * xStride;
             if (wb != null)
             {
-                SimdKernels.Dot4Bf16(wb, x, xStride, cols, results);
+                _f32.Dot4Bf16(wb, x, xStride, cols, results);
             }
             else
             {
-                SimdKernels.Dot4(wf, x, xStride, cols, results);
+                _f32.Dot4(wf, x, xStride, cols, results);
             }
 
             float* y = yBase + (long)t * yStride + o;
@@ -607,7 +677,66 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         for (; t < t0 + count; t++)
         {
             float* x = xBase + (long)t * xStride;
-            yBase[(long)t * yStride + o] = wb != null ? SimdKernels.DotBf16(x, wb, cols) : SimdKernels.Dot(x, wf, cols);
+            yBase[(long)t * yStride + o] = wb != null ? _f32.DotBf16(x, wb, cols) : _f32.Dot(x, wf, cols);
+        }
+    }
+
+    /// <summary>(sequence, head) items of expanded attention over latents gathered per sequence before the dispatch.</summary>
+    private sealed class ExpandedAttentionJob(CpuBackend owner) : ParallelJob
+    {
+        private ExpandedAttentionArgs[] _sequences = new ExpandedAttentionArgs[4];
+        private long[] _gathered = new long[4];
+        private float* _buffer;
+        private int _count;
+        private int _heads;
+
+        /// <summary>Copies the sequences and gathers their latents into <paramref name="buffer"/>; returns the item count.</summary>
+        public int Set(ReadOnlySpan<ExpandedAttentionArgs> sequences, float* buffer)
+        {
+            if (_sequences.Length < sequences.Length)
+            {
+                _sequences = new ExpandedAttentionArgs[sequences.Length];
+                _gathered = new long[sequences.Length];
+            }
+
+            sequences.CopyTo(_sequences);
+            _count = sequences.Length;
+            _buffer = buffer;
+            _heads = sequences[0].Heads;
+            long offset = 0;
+            for (int i = 0; i < _count; i++)
+            {
+                ref ExpandedAttentionArgs a = ref _sequences[i];
+                if (a.Heads != _heads)
+                {
+                    throw new ArgumentException("all sequences of a step must have the same head count", nameof(sequences));
+                }
+
+                int keys = a.StartPosition + a.Rows;
+                long padded = ExpandedAttentionKernel.PaddedKeys(keys);
+                int latent = a.Cache.LatentDim;
+                _gathered[i] = offset;
+                float* latents = buffer + offset;
+                ExpandedAttentionKernel.Gather(owner._f32, a.Cache, a.Sequence, a.Layer, keys, latents, latents + padded * latent, latents + 2 * padded * latent);
+                offset += padded * (2 * latent + a.Cache.RopeDim);
+            }
+
+            return _count * _heads;
+        }
+
+        public void Clear()
+        {
+            Array.Clear(_sequences, 0, _count);
+            _count = 0;
+        }
+
+        public override void Execute(int chunk, int thread)
+        {
+            ref ExpandedAttentionArgs a = ref _sequences[chunk / _heads];
+            long padded = ExpandedAttentionKernel.PaddedKeys(a.StartPosition + a.Rows);
+            int latent = a.Cache.LatentDim;
+            float* latents = _buffer + _gathered[chunk / _heads];
+            ExpandedAttentionKernel.AttendHead(owner._f32, a, chunk % _heads, latents, latents + padded * latent, latents + 2 * padded * latent, owner._scratch[thread]!.Pointer);
         }
     }
 
@@ -664,7 +793,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             int item = chunk - _firstItem[s];
             int firstHead = (item % _groups) * _headsPerItem;
             int headCount = Math.Min(_headsPerItem, args.Heads - firstHead);
-            LatentAttentionKernel.AttendHeads(args, item / _groups, firstHead, headCount, owner._scratch[thread]!.Pointer);
+            LatentAttentionKernel.AttendHeads(owner._f32, args, item / _groups, firstHead, headCount, owner._scratch[thread]!.Pointer);
         }
     }
 }

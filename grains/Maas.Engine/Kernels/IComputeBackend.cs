@@ -11,6 +11,9 @@ internal unsafe interface IComputeBackend : IDisposable
 {
     string Name { get; }
 
+    /// <summary>The code path of each kernel family (reported at start-up and by benchmarks).</summary>
+    KernelPaths Paths { get; }
+
     /// <summary>y[t, o] = Σ_i x[t, i]·W[o, i] for all <paramref name="rows"/> token rows at once.</summary>
     void MatMul(float* x, int xStride, int rows, WeightMatrix w, float* y, int yStride);
 
@@ -50,4 +53,10 @@ internal unsafe interface IComputeBackend : IDisposable
 
     /// <summary>Absorbed attention of every sequence of the step (one entry per sequence) in one dispatch.</summary>
     void LatentAttention(ReadOnlySpan<LatentAttentionArgs> sequences);
+
+    /// <summary>
+    /// Expanded (non-absorbed) attention of long prompt chunks, one entry per sequence: K and V decompressed per head
+    /// from the cached latents, then causal softmax(q·kᵀ)·v; cheaper than the absorbed form once a chunk is long.
+    /// </summary>
+    void ExpandedAttention(ReadOnlySpan<ExpandedAttentionArgs> sequences);
 }

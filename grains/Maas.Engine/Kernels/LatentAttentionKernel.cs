@@ -8,7 +8,7 @@ internal static unsafe class LatentAttentionKernel
 {
     /// <param name="scores">Scratch of at least StartPosition + row + 1 floats.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AttendOne(in LatentAttentionArgs a, int row, int head, float* scores, bool simd)
+    public static void AttendOne(in LatentAttentionArgs a, int row, int head, float* scores)
     {
         PagedKvCache cache = a.Cache;
         int latentDim = cache.LatentDim;
@@ -26,29 +26,18 @@ internal static unsafe class LatentAttentionKernel
             if (f32)
             {
                 float* e = (float*)entry;
-                score = simd
-                    ? SimdKernels.Dot(qLat, e, latentDim) + SimdKernels.Dot(qPe, e + latentDim, ropeDim)
-                    : ScalarKernels.Dot(qLat, e, latentDim) + ScalarKernels.Dot(qPe, e + latentDim, ropeDim);
+                score = ScalarKernels.Dot(qLat, e, latentDim) + ScalarKernels.Dot(qPe, e + latentDim, ropeDim);
             }
             else
             {
                 ushort* e = (ushort*)entry;
-                score = simd
-                    ? SimdKernels.DotBf16(qLat, e, latentDim) + SimdKernels.DotBf16(qPe, e + latentDim, ropeDim)
-                    : ScalarKernels.DotBf16(qLat, e, latentDim) + ScalarKernels.DotBf16(qPe, e + latentDim, ropeDim);
+                score = ScalarKernels.DotBf16(qLat, e, latentDim) + ScalarKernels.DotBf16(qPe, e + latentDim, ropeDim);
             }
 
             scores[t] = score * a.Scale;
         }
 
-        if (simd)
-        {
-            SimdKernels.Softmax(scores, count);
-        }
-        else
-        {
-            ScalarKernels.Softmax(scores, count);
-        }
+        ScalarKernels.Softmax(scores, count);
 
         new Span<float>(output, latentDim).Clear();
         for (int t = 0; t < count; t++)
@@ -56,18 +45,7 @@ internal static unsafe class LatentAttentionKernel
             byte* entry = cache.EntryAt(a.Sequence, a.Layer, t);
             if (f32)
             {
-                if (simd)
-                {
-                    SimdKernels.Axpy(output, scores[t], (float*)entry, latentDim);
-                }
-                else
-                {
-                    ScalarKernels.Axpy(output, scores[t], (float*)entry, latentDim);
-                }
-            }
-            else if (simd)
-            {
-                SimdKernels.AxpyBf16(output, scores[t], (ushort*)entry, latentDim);
+                ScalarKernels.Axpy(output, scores[t], (float*)entry, latentDim);
             }
             else
             {
@@ -83,7 +61,7 @@ internal static unsafe class LatentAttentionKernel
     /// </summary>
     /// <param name="scores">Scratch of at least headCount × (StartPosition + row + 1) floats.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AttendHeads(in LatentAttentionArgs a, int row, int firstHead, int headCount, float* scores)
+    public static void AttendHeads(FloatKernels k, in LatentAttentionArgs a, int row, int firstHead, int headCount, float* scores)
     {
         PagedKvCache cache = a.Cache;
         int latentDim = cache.LatentDim;
@@ -102,8 +80,8 @@ internal static unsafe class LatentAttentionKernel
             // BF16 entries: 4 heads per widened entry (Dot4Bf16), then single heads.
             for (; !f32 && h + 4 <= headCount; h += 4)
             {
-                SimdKernels.Dot4Bf16((ushort*)entry, qLat + (long)h * latentDim, latentDim, latentDim, four);
-                SimdKernels.Dot4Bf16((ushort*)entry + latentDim, qPe + (long)h * a.QueryRopeHeadStride, a.QueryRopeHeadStride, ropeDim, four + 4);
+                k.Dot4Bf16((ushort*)entry, qLat + (long)h * latentDim, latentDim, latentDim, four);
+                k.Dot4Bf16((ushort*)entry + latentDim, qPe + (long)h * a.QueryRopeHeadStride, a.QueryRopeHeadStride, ropeDim, four + 4);
                 for (int j = 0; j < 4; j++)
                 {
                     scores[(long)(h + j) * count + t] = (four[j] + four[4 + j]) * a.Scale;
@@ -115,15 +93,15 @@ internal static unsafe class LatentAttentionKernel
                 float* ql = qLat + (long)h * latentDim;
                 float* qp = qPe + (long)h * a.QueryRopeHeadStride;
                 float score = f32
-                    ? SimdKernels.Dot(ql, (float*)entry, latentDim) + SimdKernels.Dot(qp, (float*)entry + latentDim, ropeDim)
-                    : SimdKernels.DotBf16(ql, (ushort*)entry, latentDim) + SimdKernels.DotBf16(qp, (ushort*)entry + latentDim, ropeDim);
+                    ? k.Dot(ql, (float*)entry, latentDim) + k.Dot(qp, (float*)entry + latentDim, ropeDim)
+                    : k.DotBf16(ql, (ushort*)entry, latentDim) + k.DotBf16(qp, (ushort*)entry + latentDim, ropeDim);
                 scores[(long)h * count + t] = score * a.Scale;
             }
         }
 
         for (int h = 0; h < headCount; h++)
         {
-            SimdKernels.Softmax(scores + (long)h * count, count);
+            k.Softmax(scores + (long)h * count, count);
         }
 
         new Span<float>(output, headCount * latentDim).Clear();
@@ -138,7 +116,7 @@ internal static unsafe class LatentAttentionKernel
                     four[j] = scores[(long)(h + j) * count + t];
                 }
 
-                SimdKernels.AxpyBf16x4(output + (long)h * latentDim, latentDim, four, (ushort*)entry, latentDim);
+                k.AxpyBf16x4(output + (long)h * latentDim, latentDim, four, (ushort*)entry, latentDim);
             }
 
             for (; h < headCount; h++)
@@ -146,11 +124,11 @@ internal static unsafe class LatentAttentionKernel
                 float p = scores[(long)h * count + t];
                 if (f32)
                 {
-                    SimdKernels.Axpy(output + (long)h * latentDim, p, (float*)entry, latentDim);
+                    k.Axpy(output + (long)h * latentDim, p, (float*)entry, latentDim);
                 }
                 else
                 {
-                    SimdKernels.AxpyBf16(output + (long)h * latentDim, p, (ushort*)entry, latentDim);
+                    k.AxpyBf16(output + (long)h * latentDim, p, (ushort*)entry, latentDim);
                 }
             }
         }

@@ -1,3 +1,4 @@
+using Maas.Engine.KvCache;
 using Maas.Engine.Weights;
 
 namespace Maas.Engine.Kernels;
@@ -8,6 +9,8 @@ internal sealed unsafe class ScalarBackend : IComputeBackend
     private float[] _scores = new float[256];
 
     public string Name => "scalar";
+
+    public KernelPaths Paths => KernelPaths.Scalar;
 
     public void MatMul(float* x, int xStride, int rows, WeightMatrix w, float* y, int yStride) =>
         ScalarKernels.MatMul(x, xStride, rows, w, y, yStride);
@@ -77,7 +80,85 @@ internal sealed unsafe class ScalarBackend : IComputeBackend
             {
                 for (int h = 0; h < args.Heads; h++)
                 {
-                    LatentAttentionKernel.AttendOne(args, r, h, scores, simd: false);
+                    LatentAttentionKernel.AttendOne(args, r, h, scores);
+                }
+            }
+        }
+    }
+
+    public void ExpandedAttention(ReadOnlySpan<ExpandedAttentionArgs> sequences)
+    {
+        foreach (ExpandedAttentionArgs args in sequences)
+        {
+            for (int h = 0; h < args.Heads; h++)
+            {
+                ExpandedHead(args, h);
+            }
+        }
+    }
+
+    /// <summary>The expanded form literally: k_t = [W_UK·c_t ; k_pe_t] and v_t = W_UV·c_t per position, then softmax(q·k·scale)·v per row.</summary>
+    private static void ExpandedHead(in ExpandedAttentionArgs a, int head)
+    {
+        PagedKvCache cache = a.Cache;
+        int latentDim = cache.LatentDim, ropeDim = cache.RopeDim;
+        WeightMatrix keyUp = a.KeyUp[head], valueUp = a.ValueUp[head];
+        int nope = keyUp.Rows, v = valueUp.Cols, keys = a.StartPosition + a.Rows;
+        var entry = new float[cache.EntryDim];
+        var k = new float[keys * (nope + ropeDim)];
+        var values = new float[keys * v];
+        float* uk = (float*)keyUp.Data, uv = (float*)valueUp.Data;
+        for (int t = 0; t < keys; t++)
+        {
+            cache.ReadEntry(a.Sequence, a.Layer, t, entry);
+            for (int d = 0; d < nope; d++)
+            {
+                float sum = 0;
+                for (int l = 0; l < latentDim; l++)
+                {
+                    sum += uk[(long)d * latentDim + l] * entry[l];
+                }
+
+                k[t * (nope + ropeDim) + d] = sum;
+            }
+
+            for (int d = 0; d < ropeDim; d++)
+            {
+                k[t * (nope + ropeDim) + nope + d] = entry[latentDim + d];
+            }
+
+            for (int d = 0; d < v; d++)
+            {
+                float sum = 0;
+                for (int l = 0; l < latentDim; l++)
+                {
+                    sum += entry[l] * uv[(long)l * v + d];
+                }
+
+                values[t * v + d] = sum;
+            }
+        }
+
+        var scores = new float[keys];
+        fixed (float* ps = scores)
+        fixed (float* pk = k)
+        fixed (float* pv = values)
+        {
+            for (int r = 0; r < a.Rows; r++)
+            {
+                int count = a.StartPosition + r + 1;
+                float* q = a.Query + (long)r * a.QueryRowStride + (long)head * a.QueryHeadStride;
+                for (int t = 0; t < count; t++)
+                {
+                    ps[t] = ScalarKernels.Dot(q, pk + (long)t * (nope + ropeDim), nope + ropeDim) * a.Scale;
+                }
+
+                ScalarKernels.Softmax(ps, count);
+                float* output = a.Output + (long)r * a.OutputRowStride + (long)head * v;
+                new Span<float>(output, v).Clear();
+                for (int t = 0; t < count; t++)
+                {
+                    ScalarKernels.Axpy(output, ps[t], pv + (long)t * v, v);
                 }
             }
         }

@@ -63,21 +63,22 @@ internal static unsafe class ScalarKernels
     }
 
     /// <summary>
-    /// One activation row to unsigned Q8: codes round(x·127/max|block|) + 128 in [1, 255], padded with
-    /// 128 (zero) to whole blocks, and one scale max|block|/127 per block.
+    /// One activation row to Q8: codes round(x·127/max|block|) in [-127, 127] (ties to even), plus 128 when
+    /// <paramref name="unsignedCodes"/> (the u8 operand of vpdpbusd), padded with zero codes to whole blocks, and
+    /// one scale max|block|/127 per block.
     /// </summary>
-    public static void QuantizeActivationRow(float* x, int cols, byte* codes, float* scales)
+    public static void QuantizeActivationRow(float* x, int cols, byte* codes, float* scales, bool unsignedCodes = true)
     {
         int blocks = Q8BlockQuantizer.Blocks(cols);
         for (int b = 0; b < blocks; b++)
         {
             int start = b * Q8BlockQuantizer.BlockSize;
-            QuantizeActivationBlock(x + start, Math.Min(cols - start, Q8BlockQuantizer.BlockSize), codes + start, scales + b);
+            QuantizeActivationBlock(x + start, Math.Min(cols - start, Q8BlockQuantizer.BlockSize), codes + start, scales + b, unsignedCodes);
         }
     }
 
-    /// <summary>One block of <paramref name="count"/> ≤ 128 values; codes past count are 128.</summary>
-    public static void QuantizeActivationBlock(float* x, int count, byte* codes, float* scale)
+    /// <summary>One block of <paramref name="count"/> ≤ 128 values; codes past count are zero (128 unsigned).</summary>
+    public static void QuantizeActivationBlock(float* x, int count, byte* codes, float* scale, bool unsignedCodes = true)
     {
         float amax = 0;
         for (int c = 0; c < count; c++)
@@ -87,14 +88,15 @@ internal static unsafe class ScalarKernels
 
         float inverse = amax > 0 ? 127f / amax : 0f;
         *scale = amax / 127f;
+        int bias = unsignedCodes ? 128 : 0;
         for (int c = 0; c < count; c++)
         {
-            codes[c] = (byte)(Math.Clamp((int)MathF.Round(x[c] * inverse), -127, 127) + 128);
+            codes[c] = (byte)(Math.Clamp((int)MathF.Round(x[c] * inverse), -127, 127) + bias);
         }
 
         for (int c = count; c < Q8BlockQuantizer.BlockSize; c++)
         {
-            codes[c] = 128;
+            codes[c] = (byte)bias;
         }
     }
 
@@ -130,6 +132,23 @@ internal static unsafe class ScalarKernels
         int tile = row / Q8BlockQuantizer.TileRows, blocks = w.Q8Blocks;
         long tileBlocks = (long)tile * Q8BlockQuantizer.TileRows * blocks;
         return DotQ8(a, aScales, (sbyte*)w.Data + (long)tile * Q8BlockQuantizer.TileRows * w.Q8RowBytes, w.Scales + tileBlocks, w.Q8Offsets + tileBlocks, row % Q8BlockQuantizer.TileRows, blocks);
+    }
+
+    public static void WidenBf16Row(ushort* source, int n, float* target)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            target[i] = Bf16.Decode(source[i]);
+        }
+    }
+
+    /// <summary>One row of FP8 codes times its 128-column block scales.</summary>
+    public static void DequantizeFp8Row(byte* codes, float* blockScales, int n, float* target)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            target[i] = Fp8E4M3.Decode(codes[i]) * blockScales[i / WeightMatrix.Fp8BlockSize];
+        }
     }
 
     public static float Dot(float* a, float* b, int n)

@@ -157,6 +157,16 @@ public sealed unsafe class PagedKvCache : IDisposable
         }
     }
 
+    /// <summary>One token's cached entry (latent then rope key) as f32, for reference code.</summary>
+    internal void ReadEntry(KvSequence sequence, int layer, int position, Span<float> target)
+    {
+        byte* entry = EntryAt(sequence, layer, position);
+        for (int i = 0; i < EntryDim; i++)
+        {
+            target[i] = ElementType == KvCacheElementType.F32 ? ((float*)entry)[i] : Bf16.Decode(((ushort*)entry)[i]);
+        }
+    }
+
     private void CheckOwned(KvSequence sequence)
     {
         if (!ReferenceEquals(sequence.Cache, this))

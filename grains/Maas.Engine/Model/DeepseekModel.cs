@@ -15,6 +15,7 @@ namespace Maas.Engine.Model;
 public sealed unsafe class DeepseekModel : IDisposable
 {
     private readonly IComputeBackend _backend;
+    private readonly DeepseekWeights _weights;
     private readonly WeightMatrix _embedding;
     private readonly WeightMatrix _lmHead;
     private readonly float[] _finalNorm;
@@ -23,32 +24,26 @@ public sealed unsafe class DeepseekModel : IDisposable
     private readonly RotaryEmbedding _rope;
     private readonly MoeRouter? _router;
     private readonly RunState _state;
+    private readonly int _expandedAttentionMinRows;
 
-    private DeepseekModel(
-        ModelConfig config,
-        ModelLoadOptions options,
-        IComputeBackend backend,
-        WeightMatrix embedding,
-        WeightMatrix lmHead,
-        float[] finalNorm,
-        LayerWeights[] layers,
-        FeedForwardWeights[]?[] routedExperts,
-        long parameterCount)
+    private DeepseekModel(ModelConfig config, ModelLoadOptions options, IComputeBackend backend, DeepseekWeights weights)
     {
         Config = config;
         _backend = backend;
-        _embedding = embedding;
-        _lmHead = lmHead;
-        _finalNorm = finalNorm;
-        _layers = layers;
-        ParameterCount = parameterCount;
+        _weights = weights;
+        _embedding = weights.Embedding;
+        _lmHead = weights.LmHead;
+        _finalNorm = weights.FinalNorm;
+        _layers = weights.Layers;
+        ParameterCount = weights.ParameterCount;
         MaxBatchTokens = options.MaxBatchTokens;
+        _expandedAttentionMinRows = options.ExpandedAttentionMinRows;
         MaxBatchSequences = options.MaxBatchSequences;
         MaxContextLength = config.ContextLength(options.MaxContextLength);
         _rope = new RotaryEmbedding(config);
         _router = config.NRoutedExperts > 0 ? new MoeRouter(config) : null;
         _state = new RunState(config, MaxBatchTokens, MaxBatchSequences);
-        _localExperts = new LocalExpertHost(backend, routedExperts, config.HiddenSize, Math.Max(1, config.MoeIntermediateSize), MaxBatchTokens);
+        _localExperts = new LocalExpertHost(backend, weights.RoutedExperts, config.HiddenSize, Math.Max(1, config.MoeIntermediateSize), MaxBatchTokens);
     }
 
     public ModelConfig Config { get; }
@@ -89,6 +84,9 @@ public sealed unsafe class DeepseekModel : IDisposable
 
     public string BackendName => _backend.Name;
 
+    /// <summary>The code path each kernel family runs (e.g. q8: avx2, f32: avx2).</summary>
+    public KernelPaths Kernels => _backend.Paths;
+
     public long KvBytesPerToken(KvCacheElementType elementType) => PagedKvCache.ComputeBytesPerToken(Config, elementType);
 
     /// <summary>A KV cache for this model holding <paramref name="tokens"/> tokens over all sequences.</summary>
@@ -107,143 +105,30 @@ public sealed unsafe class DeepseekModel : IDisposable
         }
 
         ModelConfig config = ModelConfig.Load(folder);
-        using Checkpoint checkpoint = Checkpoint.Open(folder);
-        var loader = new WeightLoader(checkpoint, options.Weights);
-        var owned = new List<IDisposable>();
+        DeepseekWeights weights;
+        using (Checkpoint checkpoint = Checkpoint.Open(folder))
+        {
+            weights = DeepseekWeightsLoader.Load(checkpoint, config, options.Weights);
+        }
+
         try
         {
-            int hidden = config.HiddenSize;
-
-            // Embeddings and lm_head stay in the checkpoint's dtype under Fp8 (DeepSeek-V3 ships them in BF16 too).
-            // Under Q8 lm_head (a large share of decode reads) is quantized; embeddings stay (one row per token),
-            // unless tied to lm_head, in which case the shared matrix is Q8 and rows are dequantized.
-            WeightPrecision edgePrecision = options.Weights == WeightPrecision.Fp8 ? WeightPrecision.Native : options.Weights;
-            WeightPrecision embeddingPrecision = options.Weights == WeightPrecision.Q8 && !config.TieWordEmbeddings ? WeightPrecision.Native : edgePrecision;
-            WeightMatrix embedding = loader.Matrix("model.embed_tokens.weight", config.VocabSize, hidden, embeddingPrecision);
-            owned.Add(embedding);
-            var layers = new LayerWeights[config.NumHiddenLayers];
-            var routed = new FeedForwardWeights[]?[config.NumHiddenLayers];
-            for (int i = 0; i < config.NumHiddenLayers; i++)
-            {
-                (layers[i], routed[i]) = LoadLayer(loader, config, i);
-                owned.Add(layers[i]);
-                if (routed[i] is { } experts)
-                {
-                    owned.AddRange(experts);
-                }
-            }
-
-            float[] finalNorm = loader.Vector("model.norm.weight", hidden);
-            WeightMatrix lmHead = config.TieWordEmbeddings
-                ? embedding
-                : loader.Matrix("lm_head.weight", config.VocabSize, hidden, edgePrecision);
-            owned.Add(lmHead);
-            IComputeBackend backend = options.UseScalarKernels ? new ScalarBackend() : new CpuBackend(options.Threads);
-            return new DeepseekModel(config, options, backend, embedding, lmHead, finalNorm, layers, routed, loader.LoadedParameters);
+            IComputeBackend backend = options.UseScalarKernels ? new ScalarBackend() : new CpuBackend(options.Threads, options.Simd);
+            return new DeepseekModel(config, options, backend, weights);
         }
         catch
         {
-            foreach (IDisposable d in owned)
+            weights.Dispose();
+            foreach (FeedForwardWeights[]? layer in weights.RoutedExperts)
             {
-                d.Dispose();
+                foreach (FeedForwardWeights expert in layer ?? [])
+                {
+                    expert.Dispose();
+                }
             }
 
             throw;
         }
-    }
-
-    private static (LayerWeights Layer, FeedForwardWeights[]? Routed) LoadLayer(WeightLoader loader, ModelConfig c, int index)
-    {
-        string p = $"model.layers.{index}.";
-        int hidden = c.HiddenSize;
-        AttentionWeights attention = LoadAttention(loader, c, p + "self_attn.");
-        float[] inputNorm = loader.Vector(p + "input_layernorm.weight", hidden);
-        float[] postNorm = loader.Vector(p + "post_attention_layernorm.weight", hidden);
-        if (!c.IsMoeLayer(index))
-        {
-            return (new LayerWeights
-            {
-                InputNorm = inputNorm,
-                PostAttentionNorm = postNorm,
-                Attention = attention,
-                Mlp = LoadFeedForward(loader, p + "mlp.", hidden, c.IntermediateSize),
-            }, null);
-        }
-
-        var experts = new FeedForwardWeights[c.NRoutedExperts];
-        for (int e = 0; e < experts.Length; e++)
-        {
-            experts[e] = LoadFeedForward(loader, $"{p}mlp.experts.{e}.", hidden, c.MoeIntermediateSize);
-        }
-
-        return (new LayerWeights
-        {
-            InputNorm = inputNorm,
-            PostAttentionNorm = postNorm,
-            Attention = attention,
-            Router = loader.MatrixF32(p + "mlp.gate.weight", c.NRoutedExperts, hidden),
-            RouterBias = c.TopKMethod == TopKMethod.NoAuxTc ? loader.Vector(p + "mlp.gate.e_score_correction_bias", c.NRoutedExperts) : null,
-            SharedExperts = c.NSharedExperts > 0
-                ? LoadFeedForward(loader, p + "mlp.shared_experts.", hidden, c.MoeIntermediateSize * c.NSharedExperts)
-                : null,
-        }, experts);
-    }
-
-    private static FeedForwardWeights LoadFeedForward(WeightLoader loader, string prefix, int hidden, int width) =>
-        new(
-            loader.Matrix(prefix + "gate_proj.weight", width, hidden),
-            loader.Matrix(prefix + "up_proj.weight", width, hidden),
-            loader.Matrix(prefix + "down_proj.weight", hidden, width));
-
-    private static AttentionWeights LoadAttention(WeightLoader loader, ModelConfig c, string p)
-    {
-        int heads = c.NumAttentionHeads;
-        int hidden = c.HiddenSize;
-        int qDim = heads * c.QHeadDim;
-        int nope = c.QkNopeHeadDim;
-        int v = c.VHeadDim;
-        int latent = c.KvLoraRank;
-
-        // Absorbed MLA needs kv_b_proj per head: W_UK_h = rows [h(nope+v), h(nope+v)+nope), W_UV_h = the next v rows.
-        var keyUp = new WeightMatrix[heads];
-        var valueUp = new WeightMatrix[heads];
-        using (WeightMatrix kvB = loader.MatrixF32(p + "kv_b_proj.weight", heads * (nope + v), latent))
-        {
-            float* source = (float*)kvB.Data;
-            for (int h = 0; h < heads; h++)
-            {
-                keyUp[h] = new WeightMatrix(nope, latent, WeightFormat.F32);
-                valueUp[h] = new WeightMatrix(latent, v, WeightFormat.F32);
-                float* uk = (float*)keyUp[h].Data;
-                float* uv = (float*)valueUp[h].Data;
-                long headRow = (long)h * (nope + v);
-                new ReadOnlySpan<float>(source + headRow * latent, nope * latent).CopyTo(new Span<float>(uk, nope * latent));
-
-                // W_UV_h transposed to [kv_lora, v], so both absorbed products run input-major.
-                for (int j = 0; j < v; j++)
-                {
-                    for (int l = 0; l < latent; l++)
-                    {
-                        uv[(long)l * v + j] = source[(headRow + nope + j) * latent + l];
-                    }
-                }
-            }
-        }
-
-        bool lora = c.QLoraRank is not null;
-        int rank = c.QLoraRank ?? 0;
-        return new AttentionWeights
-        {
-            QProj = lora ? null : loader.Matrix(p + "q_proj.weight", qDim, hidden),
-            QAProj = lora ? loader.Matrix(p + "q_a_proj.weight", rank, hidden) : null,
-            QANorm = lora ? loader.Vector(p + "q_a_layernorm.weight", rank) : null,
-            QBProj = lora ? loader.Matrix(p + "q_b_proj.weight", qDim, rank) : null,
-            KvAProj = loader.Matrix(p + "kv_a_proj_with_mqa.weight", c.KvEntryDim, hidden),
-            KvANorm = loader.Vector(p + "kv_a_layernorm.weight", latent),
-            KeyUp = keyUp,
-            ValueUp = valueUp,
-            OProj = loader.Matrix(p + "o_proj.weight", hidden, heads * v),
-        };
     }
 
     /// <summary>
@@ -366,7 +251,11 @@ public sealed unsafe class DeepseekModel : IDisposable
         LastStepWeightBytes = DenseWeightBytes + _localExperts.TouchedBytes;
     }
 
-    /// <summary>MLA in the absorbed form; reads Normed, writes the o_proj output to Temp.</summary>
+    /// <summary>
+    /// MLA; reads Normed, writes the o_proj output to Temp. Entries with many new rows (prompt chunks) use the expanded
+    /// form, whose per-position cost is a third of the absorbed one once K and V are decompressed for the chunk; the
+    /// others (decode) the absorbed form, which reads only the cached latents.
+    /// </summary>
     private void Attention(int layerIndex, AttentionWeights w, ForwardBatch batch, PagedKvCache cache, int rows)
     {
         ModelConfig c = Config;
@@ -378,6 +267,7 @@ public sealed unsafe class DeepseekModel : IDisposable
         int rope = c.QkRopeHeadDim;
         int latent = c.KvLoraRank;
         int entry = c.KvEntryDim;
+        int v = c.VHeadDim;
         float eps = (float)c.RmsNormEps;
         float* xn = _state.Normed.Pointer;
         float* q = _state.Q.Pointer;
@@ -409,19 +299,44 @@ public sealed unsafe class DeepseekModel : IDisposable
 
         float* qLat = _state.QLatent.Pointer;
         float* oLat = _state.OLatent.Pointer;
-        _backend.MatMulHeadsInputMajor(q, qDim, qHead, rows, w.KeyUp, qLat, heads * latent, latent);
-
-        LatentAttentionArgs[] attention = _state.AttentionArgs;
+        float* values = _state.AttnValues.Pointer;
+        LatentAttentionArgs[] absorbed = _state.AttentionArgs;
+        ExpandedAttentionArgs[] expanded = _state.ExpandedAttentionArgs;
+        int[] ranges = _state.AbsorbedRanges;
+        int absorbedCount = 0, expandedCount = 0, rangeCount = 0;
         for (int e = 0; e < batch.SequenceCount; e++)
         {
             int start = batch.TokenStart(e);
-            attention[e] = new LatentAttentionArgs
+            int count = batch.EntryTokenCount(e);
+            if (count >= _expandedAttentionMinRows)
+            {
+                expanded[expandedCount++] = new ExpandedAttentionArgs
+                {
+                    Cache = cache,
+                    Sequence = batch.Sequence(e),
+                    Layer = layerIndex,
+                    StartPosition = _state.RowPosition[start],
+                    Rows = count,
+                    Heads = heads,
+                    Query = q + (long)start * qDim,
+                    QueryRowStride = qDim,
+                    QueryHeadStride = qHead,
+                    KeyUp = w.KeyUp,
+                    ValueUp = w.ValueUp,
+                    Scale = _rope.SoftmaxScale,
+                    Output = values + (long)start * heads * v,
+                    OutputRowStride = heads * v,
+                };
+                continue;
+            }
+
+            absorbed[absorbedCount++] = new LatentAttentionArgs
             {
                 Cache = cache,
                 Sequence = batch.Sequence(e),
                 Layer = layerIndex,
                 StartPosition = _state.RowPosition[start],
-                Rows = batch.EntryTokenCount(e),
+                Rows = count,
                 Heads = heads,
                 QueryLatent = qLat + (long)start * heads * latent,
                 QueryRope = q + (long)start * qDim + nope,
@@ -430,14 +345,36 @@ public sealed unsafe class DeepseekModel : IDisposable
                 Scale = _rope.SoftmaxScale,
                 Output = oLat + (long)start * heads * latent,
             };
+
+            // Consecutive absorbed entries share one run of rows for the absorption matmuls.
+            if (rangeCount > 0 && ranges[2 * rangeCount - 2] + ranges[2 * rangeCount - 1] == start)
+            {
+                ranges[2 * rangeCount - 1] += count;
+            }
+            else
+            {
+                ranges[2 * rangeCount] = start;
+                ranges[2 * rangeCount + 1] = count;
+                rangeCount++;
+            }
         }
 
-        _backend.LatentAttention(attention.AsSpan(0, batch.SequenceCount));
-        Array.Clear(attention, 0, batch.SequenceCount);
+        for (int r = 0; r < rangeCount; r++)
+        {
+            long first = ranges[2 * r];
+            _backend.MatMulHeadsInputMajor(q + first * qDim, qDim, qHead, ranges[2 * r + 1], w.KeyUp, qLat + first * heads * latent, heads * latent, latent);
+        }
 
-        float* values = _state.AttnValues.Pointer;
-        int v = c.VHeadDim;
-        _backend.MatMulHeadsInputMajor(oLat, heads * latent, latent, rows, w.ValueUp, values, heads * v, v);
+        _backend.LatentAttention(absorbed.AsSpan(0, absorbedCount));
+        _backend.ExpandedAttention(expanded.AsSpan(0, expandedCount));
+        Array.Clear(absorbed, 0, absorbedCount);
+        Array.Clear(expanded, 0, expandedCount);
+
+        for (int r = 0; r < rangeCount; r++)
+        {
+            long first = ranges[2 * r];
+            _backend.MatMulHeadsInputMajor(oLat + first * heads * latent, heads * latent, latent, ranges[2 * r + 1], w.ValueUp, values + first * heads * v, heads * v, v);
+        }
 
         _backend.MatMul(values, heads * v, rows, w.OProj, _state.Temp.Pointer, hidden);
     }
@@ -571,17 +508,7 @@ public sealed unsafe class DeepseekModel : IDisposable
     {
         _backend.Dispose();
         _state.Dispose();
-        _embedding.Dispose();
-        if (!ReferenceEquals(_lmHead, _embedding))
-        {
-            _lmHead.Dispose();
-        }
-
-        foreach (LayerWeights layer in _layers)
-        {
-            layer.Dispose();
-        }
-
+        _weights.Dispose();
         _localExperts.Dispose();
     }
 }

@@ -17,6 +17,21 @@ public sealed record ModelLoadOptions
     /// <summary>Longest sequence (0: the config's max_position_embeddings).</summary>
     public int MaxContextLength { get; init; }
 
+    /// <summary>
+    /// The kernels' instruction set (null: MAAS_ENGINE_SIMD, else the widest the CPU supports). A level the CPU
+    /// lacks is refused at load.
+    /// </summary>
+    public Kernels.SimdLevel? Simd { get; init; }
+
+    /// <summary>
+    /// Entries of a step with at least this many new tokens (prompt chunks) use MLA's expanded form (K and V
+    /// decompressed per head), the others the absorbed form; tests force one form or the other.
+    /// </summary>
+    internal int ExpandedAttentionMinRows { get; init; } = DefaultExpandedAttentionMinRows;
+
+    /// <summary>See <see cref="ExpandedAttentionMinRows"/>.</summary>
+    internal const int DefaultExpandedAttentionMinRows = 128;
+
     /// <summary>Use the single-threaded scalar reference kernels (tests compare against them).</summary>
     internal bool UseScalarKernels { get; init; }
 }

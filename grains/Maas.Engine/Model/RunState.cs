@@ -38,6 +38,8 @@ internal sealed class RunState : IDisposable
         AssignmentSubset = new ExpertAssignment[maxTokens * topK];
         LogitRows = new int[maxTokens];
         AttentionArgs = new LatentAttentionArgs[maxSequences];
+        ExpandedAttentionArgs = new ExpandedAttentionArgs[maxSequences];
+        AbsorbedRanges = new int[2 * maxSequences];
     }
 
     public NativeBuffer<float> X { get; }
@@ -53,6 +55,10 @@ internal sealed class RunState : IDisposable
     public NativeBuffer<float> GateUp { get; }
     public long UpOffset { get; }
     public LatentAttentionArgs[] AttentionArgs { get; }
+    public ExpandedAttentionArgs[] ExpandedAttentionArgs { get; }
+
+    /// <summary>(first row, row count) of each run of consecutive entries using absorbed attention in a step.</summary>
+    public int[] AbsorbedRanges { get; }
     public NativeBuffer<float> RouterLogits { get; }
     public NativeBuffer<float> Cos { get; }
     public NativeBuffer<float> Sin { get; }

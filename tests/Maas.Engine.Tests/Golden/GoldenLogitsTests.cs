@@ -1,3 +1,4 @@
+using Maas.Engine.Kernels;
 using Maas.Engine.KvCache;
 using Maas.Engine.Model;
 using Maas.Engine.Tests.TestSupport;
@@ -10,26 +11,39 @@ namespace Maas.Engine.Tests.Golden;
 /// <summary>Logits of every golden folder and case match the reference within tolerance.json, for both paths.</summary>
 public sealed class GoldenLogitsTests(ITestOutputHelper output)
 {
-    public static TheoryData<string, WeightPrecision, bool> Configurations()
+    /// <summary>
+    /// Every precision on every SIMD level of the CPU backend, plus Native on the single-threaded scalar backend; the
+    /// absorbed MLA form (as decode runs) and the expanded form (as long prompt chunks run) each on every level.
+    /// </summary>
+    public static TheoryData<string, WeightPrecision, string, bool> Configurations()
     {
-        var data = new TheoryData<string, WeightPrecision, bool>();
+        var data = new TheoryData<string, WeightPrecision, string, bool>();
         foreach (string folder in GoldenFolder.All())
         {
-            foreach (WeightPrecision precision in new[] { WeightPrecision.Native, WeightPrecision.F32, WeightPrecision.Bf16 })
+            foreach (string kernels in SimdLevels.Supported.Select(SimdSupport.Name).Append(ScalarBackendName))
             {
-                data.Add(folder, precision, false);
-            }
+                foreach (WeightPrecision precision in new[] { WeightPrecision.Native, WeightPrecision.F32, WeightPrecision.Bf16 })
+                {
+                    if (precision == WeightPrecision.Native || kernels != ScalarBackendName)
+                    {
+                        data.Add(folder, precision, kernels, false);
+                    }
+                }
 
-            data.Add(folder, WeightPrecision.Native, true);
+                data.Add(folder, WeightPrecision.Native, kernels, true);
+            }
         }
 
         return data;
     }
 
+    private const string ScalarBackendName = "scalar-backend";
+
     [Theory]
     [MemberData(nameof(Configurations))]
-    public void Prefill_and_decode_match_golden_logits(string folderName, WeightPrecision precision, bool scalarKernels)
+    public void Prefill_and_decode_match_golden_logits(string folderName, WeightPrecision precision, string kernels, bool expandedAttention)
     {
+        bool scalarKernels = kernels == ScalarBackendName;
         GoldenFolder folder = GoldenFolder.Load(folderName);
         Assert.NotEmpty(folder.Cases);
         using DeepseekModel model = DeepseekModel.Load(folder.Path, new ModelLoadOptions
@@ -37,6 +51,8 @@ public sealed class GoldenLogitsTests(ITestOutputHelper output)
             Weights = precision,
             Threads = 2,
             UseScalarKernels = scalarKernels,
+            Simd = scalarKernels ? null : SimdSupport.Parse(kernels),
+            ExpandedAttentionMinRows = expandedAttention ? 1 : int.MaxValue,
         });
         using PagedKvCache cache = model.CreateKvCache(1024, KvCacheElementType.F32);
         var failures = new List<string>();
@@ -51,7 +67,7 @@ public sealed class GoldenLogitsTests(ITestOutputHelper output)
             })
             {
                 LogitComparison cmp = LogitComparison.Compare(logits, c.Logits, c.Vocab);
-                output.WriteLine($"{folderName} case{i} ({c.Tokens.Length} tokens) {precision}{(scalarKernels ? " scalar" : string.Empty)} {path}: max abs diff {cmp.MaxAbs:E2}, argmax {cmp.ArgmaxAgreements}/{cmp.Rows}");
+                output.WriteLine($"{folderName} case{i} ({c.Tokens.Length} tokens) {precision} {kernels} {(expandedAttention ? "expanded" : "absorbed")} {path}: max abs diff {cmp.MaxAbs:E2}, argmax {cmp.ArgmaxAgreements}/{cmp.Rows}");
                 if (cmp.MaxAbs > folder.MaxAbs || (folder.SameArgmax && !cmp.AllArgmaxAgree))
                 {
                     failures.Add($"case{i} {path}: max abs {cmp.MaxAbs:E2} (limit {folder.MaxAbs:E1}), argmax {cmp.ArgmaxAgreements}/{cmp.Rows}");

@@ -2,6 +2,7 @@ using Maas.Checkpoints;
 using Maas.Engine.Checkpoints;
 using Maas.Engine.Kernels;
 using Maas.Engine.KvCache;
+using Maas.Engine.Tests.TestSupport;
 using Xunit;
 
 namespace Maas.Engine.Tests.Kernels;
@@ -9,13 +10,24 @@ namespace Maas.Engine.Tests.Kernels;
 /// <summary>The threaded SIMD attention over the paged cache equals the scalar reference, and the scalar one equals a direct softmax.</summary>
 public sealed unsafe class LatentAttentionKernelTests
 {
+    public static TheoryData<SimdLevel, KvCacheElementType, int, int, int> Cases()
+    {
+        var data = new TheoryData<SimdLevel, KvCacheElementType, int, int, int>();
+        foreach (SimdLevel level in SimdLevels.Supported)
+        {
+            data.Add(level, KvCacheElementType.F32, 0, 1, 3);
+            data.Add(level, KvCacheElementType.F32, 19, 1, 7);
+            data.Add(level, KvCacheElementType.F32, 5, 13, 3);
+            data.Add(level, KvCacheElementType.Bf16, 0, 7, 1);
+            data.Add(level, KvCacheElementType.Bf16, 30, 3, 9);
+        }
+
+        return data;
+    }
+
     [Theory]
-    [InlineData(KvCacheElementType.F32, 0, 1, 3)]
-    [InlineData(KvCacheElementType.F32, 19, 1, 7)]
-    [InlineData(KvCacheElementType.F32, 5, 13, 3)]
-    [InlineData(KvCacheElementType.Bf16, 0, 7, 1)]
-    [InlineData(KvCacheElementType.Bf16, 30, 3, 9)]
-    public void CpuBackend_attention_matches_scalar(KvCacheElementType type, int startPosition, int rows, int heads)
+    [MemberData(nameof(Cases))]
+    public void CpuBackend_attention_matches_scalar(SimdLevel level, KvCacheElementType type, int startPosition, int rows, int heads)
     {
         ModelConfig config = SmallConfig();
         int latent = config.KvLoraRank, rope = config.QkRopeHeadDim;
@@ -40,7 +52,7 @@ public sealed unsafe class LatentAttentionKernelTests
         float[] qRope = KernelTestData.Random(rng, rows * ropeStride);
         var expected = new float[qLat.Length];
         var actual = new float[qLat.Length];
-        using var cpu = new CpuBackend(2);
+        using var cpu = new CpuBackend(2, level);
         using var scalar = new ScalarBackend();
         fixed (float* pq = qLat)
         fixed (float* pqr = qRope)

@@ -1,4 +1,5 @@
 using Maas.Engine.Kernels;
+using Maas.Engine.Tests.TestSupport;
 using Maas.Engine.Weights;
 using Xunit;
 
@@ -76,9 +77,19 @@ public sealed unsafe class Q8KernelTests
         return row[0];
     }
 
+    public static TheoryData<SimdLevel, int> LevelSizes() => SimdLevels.Cross(new[] { 1, 7, 16, 17, 64, 127, 128, 129, 200, 256, 300, 1000 });
+
     [Theory]
-    [MemberData(nameof(Sizes))]
-    public void Simd_activation_quantization_equals_scalar_bit_for_bit(int cols)
+    [MemberData(nameof(LevelSizes))]
+    public void Simd_activation_quantization_equals_scalar_bit_for_bit(SimdLevel level, int cols)
+    {
+        foreach (bool unsignedCodes in new[] { true, false })
+        {
+            ActivationQuantizationEqualsScalar(FloatKernels.For(level), cols, unsignedCodes);
+        }
+    }
+
+    private static void ActivationQuantizationEqualsScalar(FloatKernels k, int cols, bool unsignedCodes)
     {
         var rng = new Random(50 + cols);
         float[] x = KernelTestData.Random(rng, cols, 3f);
@@ -93,46 +104,53 @@ public sealed unsafe class Q8KernelTests
         fixed (float* se = expectedScales)
         fixed (float* sa = actualScales)
         {
-            ScalarKernels.QuantizeActivationRow(px, cols, pe, se);
-            SimdKernels.QuantizeActivationRow(px, cols, pa, sa);
+            ScalarKernels.QuantizeActivationRow(px, cols, pe, se, unsignedCodes);
+            k.QuantizeActivationRow(px, cols, pa, sa, unsignedCodes);
         }
 
         Assert.Equal(expected, actual);
         Assert.Equal(expectedScales, actualScales);
         for (int c = 0; c < rowBytes; c++)
         {
-            Assert.InRange(expected[c], (byte)1, (byte)255);
+            int code = unsignedCodes ? expected[c] - 128 : (sbyte)expected[c];
+            Assert.InRange(code, -127, 127);
             if (c < cols)
             {
-                // Code − 128 times the block scale is within half a step of the value.
-                Assert.True(Math.Abs((expected[c] - 128) * expectedScales[c / 128] - x[c]) <= expectedScales[c / 128] * 0.5001f);
+                // The code times the block scale is within half a step of the value.
+                Assert.True(Math.Abs(code * expectedScales[c / 128] - x[c]) <= expectedScales[c / 128] * 0.5001f);
             }
             else
             {
-                Assert.Equal(128, expected[c]);
+                Assert.Equal(0, code);
             }
         }
     }
 
-    public static TheoryData<int, int, int> Shapes()
+    public static TheoryData<SimdLevel, int, int, int> Shapes()
     {
-        var data = new TheoryData<int, int, int>();
-        foreach (int tokens in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 16, 17 })
+        var data = new TheoryData<SimdLevel, int, int, int>();
+        foreach (SimdLevel level in SimdLevels.Supported)
         {
-            data.Add(tokens, 33, 300);
+            foreach (int tokens in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 16, 17 })
+            {
+                data.Add(level, tokens, 33, 300);
+            }
+
+            data.Add(level, 1, 1, 1);
+            data.Add(level, 3, 17, 127);
+            data.Add(level, 5, 64, 129);
+            data.Add(level, 6, 45, 256);
+            data.Add(level, 13, 200, 1000);
+            // More than one pass of blocks per tile, and a padded last tile among full ones.
+            data.Add(level, 9, 40, 700);
         }
 
-        data.Add(1, 1, 1);
-        data.Add(3, 17, 127);
-        data.Add(5, 64, 129);
-        data.Add(6, 45, 256);
-        data.Add(13, 200, 1000);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void CpuBackend_Q8_matmul_matches_scalar_reference_and_f32_within_the_activation_bound(int tokens, int outFeatures, int inFeatures)
+    public void CpuBackend_Q8_matmul_matches_scalar_reference_and_f32_within_the_activation_bound(SimdLevel level, int tokens, int outFeatures, int inFeatures)
     {
         var rng = new Random(tokens * 1000 + outFeatures + inFeatures);
         using WeightMatrix w = WeightMatrix.FromF32(outFeatures, inFeatures, WeightFormat.Q8Block128, KernelTestData.Random(rng, outFeatures * inFeatures));
@@ -141,7 +159,7 @@ public sealed unsafe class Q8KernelTests
         float[] x = KernelTestData.Random(rng, tokens * xStride, 2f);
         var expected = new float[tokens * yStride];
         var actual = new float[tokens * yStride];
-        using var cpu = new CpuBackend(2);
+        using var cpu = new CpuBackend(2, level);
         using var scalar = new ScalarBackend();
         fixed (float* px = x)
         fixed (float* pe = expected)
@@ -195,14 +213,17 @@ public sealed unsafe class Q8KernelTests
         Assert.True(worstRatio > 0 || inFeatures == 1);
     }
 
-    public static TheoryData<int, int> TileCases()
+    public static TheoryData<SimdLevel, int, int> TileCases()
     {
-        var data = new TheoryData<int, int>();
-        foreach (int cols in new[] { 128, 300, 2048 })
+        var data = new TheoryData<SimdLevel, int, int>();
+        foreach (SimdLevel level in SimdLevels.Supported)
         {
-            for (int tokens = 1; tokens <= 4; tokens++)
+            foreach (int cols in new[] { 128, 300, 2048 })
             {
-                data.Add(cols, tokens);
+                for (int tokens = 1; tokens <= 4; tokens++)
+                {
+                    data.Add(level, cols, tokens);
+                }
             }
         }
 
@@ -211,33 +232,48 @@ public sealed unsafe class Q8KernelTests
 
     [Theory]
     [MemberData(nameof(TileCases))]
-    public void Tile_kernel_equals_the_scalar_dot_for_every_row_and_token(int cols, int tokens)
+    public void Tile_kernel_equals_the_scalar_dot_for_every_row_and_token(SimdLevel level, int cols, int tokens)
     {
+        Q8Kernels q8 = Q8Kernels.For(level);
         var rng = new Random(cols * 10 + tokens);
         using WeightMatrix w = WeightMatrix.FromF32(16, cols, WeightFormat.Q8Block128, KernelTestData.Random(rng, 16 * cols));
         int blocks = Q8BlockQuantizer.Blocks(cols), aStride = Q8BlockQuantizer.RowBytes(cols) + 64;
         float[] x = KernelTestData.Random(rng, tokens * cols, 3f);
         var codes = new byte[tokens * aStride];
+        var kernelCodes = new byte[tokens * aStride];
         var scales = new float[tokens * blocks];
         const int yStride = 19;
         var actual = new float[tokens * yStride];
+        var split = new float[tokens * yStride];
         fixed (float* px = x)
         fixed (byte* a = codes)
+        fixed (byte* ka = kernelCodes)
         fixed (float* s = scales)
         fixed (float* y = actual)
+        fixed (float* ys = split)
         {
             for (int t = 0; t < tokens; t++)
             {
                 ScalarKernels.QuantizeActivationRow(px + t * cols, cols, a + t * aStride, s + t * blocks);
+                ScalarKernels.QuantizeActivationRow(px + t * cols, cols, ka + t * aStride, s + t * blocks, q8.UnsignedActivations);
             }
 
             // Prefetching within the matrix (the tile itself) must not change the result.
-            SimdKernels.DotQ8Tile(tokens, a, aStride, s, blocks, (sbyte*)w.Data, w.Scales, w.Q8Offsets, y, yStride, tokens > 1 ? 64 : 0);
+            q8.DotTile(tokens, ka, aStride, s, blocks, blocks, (sbyte*)w.Data, w.Scales, w.Q8Offsets, y, yStride, false, tokens > 1 ? 64 : 0);
+
+            // The same sums as a first block alone, then the rest accumulated (how a matmul passes over long rows).
+            q8.DotTile(tokens, ka, aStride, s, blocks, 1, (sbyte*)w.Data, w.Scales, w.Q8Offsets, ys, yStride, false, 0);
+            if (blocks > 1)
+            {
+                q8.DotTile(tokens, ka + 128, aStride, s + 1, blocks, blocks - 1, (sbyte*)w.Data + 2048, w.Scales + 16, w.Q8Offsets + 16, ys, yStride, true, 0);
+            }
+
             for (int o = 0; o < 16; o++)
             {
                 for (int t = 0; t < tokens; t++)
                 {
                     float expected = ScalarKernels.DotQ8(a + t * aStride, s + t * blocks, w, o);
+                    Assert.True(Math.Abs(split[t * yStride + o] - expected) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"split row {o} token {t}: {split[t * yStride + o]} vs {expected}");
                     // Identical integer block sums and block order; only FMA versus multiply-then-add rounding differs.
                     Assert.True(Math.Abs(actual[t * yStride + o] - expected) <= 1e-5 * Math.Max(1, Math.Abs(expected)), $"row {o} token {t}: {actual[t * yStride + o]} vs {expected}");
                 }
@@ -251,8 +287,9 @@ public sealed unsafe class Q8KernelTests
         }
     }
 
-    [Fact]
-    public void CpuBackend_MatMulGroups_equals_one_scalar_matmul_per_group()
+    [Theory]
+    [MemberData(nameof(SimdLevels.All), MemberType = typeof(SimdLevels))]
+    public void CpuBackend_MatMulGroups_equals_one_scalar_matmul_per_group(SimdLevel level)
     {
         // Expert-shaped groups: gate and up share an input (quantized once), a group with no rows, row
         // counts on both sides of the 4-token tile, and an F32 group among the Q8 ones.
@@ -271,7 +308,7 @@ public sealed unsafe class Q8KernelTests
         int yStride = outFeatures + rows.Length;
         var expected = new float[totalRows * yStride];
         var actual = new float[totalRows * yStride];
-        using var cpu = new CpuBackend(2);
+        using var cpu = new CpuBackend(2, level);
         fixed (float* px = x)
         fixed (float* pe = expected)
         fixed (float* pa = actual)

@@ -1,19 +1,24 @@
 using Maas.Engine.Checkpoints;
 using Maas.Engine.Kernels;
+using Maas.Engine.Tests.TestSupport;
 using Maas.Engine.Weights;
 using Xunit;
 
 namespace Maas.Engine.Tests.Kernels;
 
-/// <summary>Every SIMD kernel against its scalar reference on random data, including sizes that are not multiples of the vector width.</summary>
+/// <summary>
+/// Every SIMD kernel against its scalar reference on random data, including sizes that are not multiples of the vector
+/// width, on every SIMD level the machine supports.
+/// </summary>
 public sealed unsafe class SimdKernelTests
 {
-    public static TheoryData<int> Sizes() => new() { 1, 7, 15, 16, 17, 31, 33, 63, 64, 65, 127, 129, 200, 1000 };
+    public static TheoryData<SimdLevel, int> Sizes() => SimdLevels.Cross(new[] { 1, 7, 15, 16, 17, 31, 33, 63, 64, 65, 127, 129, 200, 1000 });
 
     [Theory]
     [MemberData(nameof(Sizes))]
-    public void Dot_matches_scalar(int n)
+    public void Dot_matches_scalar(SimdLevel level, int n)
     {
+        FloatKernels k = FloatKernels.For(level);
         var rng = new Random(n);
         float[] a = KernelTestData.Random(rng, n);
         float[] b = KernelTestData.Random(rng, n);
@@ -21,14 +26,15 @@ public sealed unsafe class SimdKernelTests
         fixed (float* pb = b)
         {
             float expected = ScalarKernels.Dot(pa, pb, n);
-            Assert.Equal(expected, SimdKernels.Dot(pa, pb, n), 1e-4 * Math.Sqrt(n));
+            Assert.Equal(expected, k.Dot(pa, pb, n), 1e-4 * Math.Sqrt(n));
         }
     }
 
     [Theory]
     [MemberData(nameof(Sizes))]
-    public void DotBf16_and_AxpyBf16_match_scalar(int n)
+    public void DotBf16_and_AxpyBf16_match_scalar(SimdLevel level, int n)
     {
+        FloatKernels k = FloatKernels.For(level);
         var rng = new Random(100 + n);
         float[] a = KernelTestData.Random(rng, n);
         ushort[] b = KernelTestData.Random(rng, n).Select(Bf16.Encode).ToArray();
@@ -39,9 +45,9 @@ public sealed unsafe class SimdKernelTests
         fixed (float* p1 = y1)
         fixed (float* p2 = y2)
         {
-            Assert.Equal(ScalarKernels.DotBf16(pa, pb, n), SimdKernels.DotBf16(pa, pb, n), 1e-4 * Math.Sqrt(n));
+            Assert.Equal(ScalarKernels.DotBf16(pa, pb, n), k.DotBf16(pa, pb, n), 1e-4 * Math.Sqrt(n));
             ScalarKernels.AxpyBf16(p1, 0.37f, pb, n);
-            SimdKernels.AxpyBf16(p2, 0.37f, pb, n);
+            k.AxpyBf16(p2, 0.37f, pb, n);
         }
 
         Assert.True(KernelTestData.MaxRelativeDiff(y2, y1) < 1e-6);
@@ -49,8 +55,9 @@ public sealed unsafe class SimdKernelTests
 
     [Theory]
     [MemberData(nameof(Sizes))]
-    public void AxpyBf16x4_equals_four_scalar_AxpyBf16(int n)
+    public void AxpyBf16x4_equals_four_scalar_AxpyBf16(SimdLevel level, int n)
     {
+        FloatKernels k = FloatKernels.For(level);
         var rng = new Random(150 + n);
         ushort[] x = KernelTestData.Random(rng, n).Select(Bf16.Encode).ToArray();
         float[] a = [0.37f, -1.25f, 0f, 2.5f];
@@ -67,7 +74,7 @@ public sealed unsafe class SimdKernelTests
                 ScalarKernels.AxpyBf16(pe + h * stride, a[h], px, n);
             }
 
-            SimdKernels.AxpyBf16x4(py, stride, pa, px, n);
+            k.AxpyBf16x4(py, stride, pa, px, n);
         }
 
         // FMA in the vector body against multiply-add in the reference: within an f32 rounding.
@@ -76,8 +83,9 @@ public sealed unsafe class SimdKernelTests
 
     [Theory]
     [MemberData(nameof(Sizes))]
-    public void Axpy_Add_RmsNorm_SiluMul_Softmax_match_scalar(int n)
+    public void Axpy_Add_RmsNorm_SiluMul_Softmax_match_scalar(SimdLevel level, int n)
     {
+        FloatKernels k = FloatKernels.For(level);
         var rng = new Random(200 + n);
         float[] x = KernelTestData.Random(rng, n, 4);
         float[] w = KernelTestData.Random(rng, n);
@@ -93,27 +101,27 @@ public sealed unsafe class SimdKernelTests
             x.CopyTo(expected);
             x.CopyTo(actual);
             ScalarKernels.Axpy(pe, -1.5f, pw, n);
-            SimdKernels.Axpy(pa, -1.5f, pw, n);
+            k.Axpy(pa, -1.5f, pw, n);
             Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-6, "axpy");
 
             ScalarKernels.Add(pe, pw, n);
-            SimdKernels.Add(pa, pw, n);
+            k.Add(pa, pw, n);
             Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-6, "add");
 
             ScalarKernels.RmsNorm(px, pw, 1e-6f, pe, n);
-            SimdKernels.RmsNorm(px, pw, 1e-6f, pa, n);
+            k.RmsNorm(px, pw, 1e-6f, pa, n);
             Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-5, "rmsnorm");
 
             x.CopyTo(expected);
             x.CopyTo(actual);
             ScalarKernels.SiluMul(pe, pu, n);
-            SimdKernels.SiluMul(pa, pu, n);
+            k.SiluMul(pa, pu, n);
             Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-5, "silu");
 
             x.CopyTo(expected);
             x.CopyTo(actual);
             ScalarKernels.Softmax(pe, n);
-            SimdKernels.Softmax(pa, n);
+            k.Softmax(pa, n);
             Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-5, "softmax");
             Assert.Equal(1.0, actual.Sum(), 1e-4);
         }
@@ -121,8 +129,9 @@ public sealed unsafe class SimdKernelTests
 
     [Theory]
     [MemberData(nameof(Sizes))]
-    public void Fp8_row_dequantization_matches_the_decode_table(int n)
+    public void Fp8_row_dequantization_matches_the_decode_table(SimdLevel level, int n)
     {
+        FloatKernels k = FloatKernels.For(level);
         var rng = new Random(300 + n);
         // Any code but the two NaN codes (0x7F, 0xFF), which real weights never hold and which the bit trick maps to 480.
         byte[] codes = Enumerable.Range(0, n).Select(_ => (byte)(rng.Next(0, 255) is var c && (c & 0x7F) == 0x7F ? c - 1 : c)).ToArray();
@@ -133,7 +142,7 @@ public sealed unsafe class SimdKernelTests
         fixed (float* ps = scales)
         fixed (float* pa = actual)
         {
-            SimdKernels.DequantizeFp8Row(pc, ps, n, pa);
+            k.DequantizeFp8Row(pc, ps, n, pa);
         }
 
         for (int i = 0; i < n; i++)
@@ -144,16 +153,19 @@ public sealed unsafe class SimdKernelTests
         Assert.Equal(expected, actual);
     }
 
-    public static TheoryData<WeightFormat, int, int, int> MatMulShapes()
+    public static TheoryData<SimdLevel, WeightFormat, int, int, int> MatMulShapes()
     {
-        var data = new TheoryData<WeightFormat, int, int, int>();
-        foreach (WeightFormat format in Enum.GetValues<WeightFormat>())
+        var data = new TheoryData<SimdLevel, WeightFormat, int, int, int>();
+        foreach (SimdLevel level in SimdLevels.Supported)
         {
-            data.Add(format, 1, 1, 1);
-            data.Add(format, 1, 37, 19);
-            data.Add(format, 3, 64, 130);
-            data.Add(format, 5, 200, 257);
-            data.Add(format, 9, 33, 31);
+            foreach (WeightFormat format in Enum.GetValues<WeightFormat>())
+            {
+                data.Add(level, format, 1, 1, 1);
+                data.Add(level, format, 1, 37, 19);
+                data.Add(level, format, 3, 64, 130);
+                data.Add(level, format, 5, 200, 257);
+                data.Add(level, format, 9, 33, 31);
+            }
         }
 
         return data;
@@ -161,7 +173,7 @@ public sealed unsafe class SimdKernelTests
 
     [Theory]
     [MemberData(nameof(MatMulShapes))]
-    public void CpuBackend_MatMul_matches_scalar_backend(WeightFormat format, int tokens, int outFeatures, int inFeatures)
+    public void CpuBackend_MatMul_matches_scalar_backend(SimdLevel level, WeightFormat format, int tokens, int outFeatures, int inFeatures)
     {
         var rng = new Random(tokens * 1000 + outFeatures + inFeatures);
         using WeightMatrix w = WeightMatrix.FromF32(outFeatures, inFeatures, format, KernelTestData.Random(rng, outFeatures * inFeatures));
@@ -171,7 +183,7 @@ public sealed unsafe class SimdKernelTests
         float[] x = KernelTestData.Random(rng, tokens * xStride);
         var expected = new float[tokens * yStride];
         var actual = new float[tokens * yStride];
-        using var cpu = new CpuBackend(2);
+        using var cpu = new CpuBackend(2, level);
         using var scalar = new ScalarBackend();
         fixed (float* px = x)
         fixed (float* pe = expected)
@@ -200,14 +212,25 @@ public sealed unsafe class SimdKernelTests
         Assert.Equal(direct, expected[(tokens - 1) * yStride + outFeatures - 1], 1e-4);
     }
 
+    public static TheoryData<SimdLevel, WeightFormat, int, int, int> HeadCases()
+    {
+        var data = new TheoryData<SimdLevel, WeightFormat, int, int, int>();
+        foreach (SimdLevel level in SimdLevels.Supported)
+        {
+            data.Add(level, WeightFormat.F32, 1, 3, 70);
+            data.Add(level, WeightFormat.Bf16, 5, 2, 70);
+            data.Add(level, WeightFormat.Fp8Block128, 4, 4, 70);
+            data.Add(level, WeightFormat.Q8Block128, 1, 3, 70);
+            data.Add(level, WeightFormat.Q8Block128, 5, 2, 130);
+            data.Add(level, WeightFormat.Q8Block128, 4, 4, 0);
+        }
+
+        return data;
+    }
+
     [Theory]
-    [InlineData(WeightFormat.F32, 1, 3, 70)]
-    [InlineData(WeightFormat.Bf16, 5, 2, 70)]
-    [InlineData(WeightFormat.Fp8Block128, 4, 4, 70)]
-    [InlineData(WeightFormat.Q8Block128, 1, 3, 70)]
-    [InlineData(WeightFormat.Q8Block128, 5, 2, 130)]
-    [InlineData(WeightFormat.Q8Block128, 4, 4, 0)]
-    public void CpuBackend_MatMulHeads_equals_one_matmul_per_head(WeightFormat format, int tokens, int heads, int xHeadStride)
+    [MemberData(nameof(HeadCases))]
+    public void CpuBackend_MatMulHeads_equals_one_matmul_per_head(SimdLevel level, WeightFormat format, int tokens, int heads, int xHeadStride)
     {
         // xHeadStride 0 is one input shared by every head (gate+up); Q8 then quantizes it once.
         var rng = new Random(tokens + 10 * heads);
@@ -219,7 +242,7 @@ public sealed unsafe class SimdKernelTests
         float[] x = KernelTestData.Random(rng, tokens * xStride);
         var expected = new float[tokens * yStride];
         var actual = new float[tokens * yStride];
-        using var cpu = new CpuBackend(2);
+        using var cpu = new CpuBackend(2, level);
         fixed (float* px = x)
         fixed (float* pe = expected)
         fixed (float* pa = actual)
@@ -279,12 +302,23 @@ public sealed unsafe class SimdKernelTests
         }
     }
 
+    public static TheoryData<SimdLevel, int, int, int, int> InputMajorCases()
+    {
+        var data = new TheoryData<SimdLevel, int, int, int, int>();
+        foreach (SimdLevel level in SimdLevels.Supported)
+        {
+            data.Add(level, 1, 2, 128, 512);
+            data.Add(level, 4, 3, 128, 512);
+            data.Add(level, 9, 2, 37, 100);
+            data.Add(level, 6, 1, 5, 64);
+        }
+
+        return data;
+    }
+
     [Theory]
-    [InlineData(1, 2, 128, 512)]
-    [InlineData(4, 3, 128, 512)]
-    [InlineData(9, 2, 37, 100)]
-    [InlineData(6, 1, 5, 64)]
-    public void CpuBackend_input_major_MatMulHeads_matches_scalar_backend(int tokens, int heads, int inputs, int outputs)
+    [MemberData(nameof(InputMajorCases))]
+    public void CpuBackend_input_major_MatMulHeads_matches_scalar_backend(SimdLevel level, int tokens, int heads, int inputs, int outputs)
     {
         // MLA's W_UK shape (128 inputs, 512 outputs) and odd shapes that leave tail columns and tokens.
         var rng = new Random(tokens * 100 + inputs);
@@ -299,7 +333,7 @@ public sealed unsafe class SimdKernelTests
         float[] x = KernelTestData.Random(rng, tokens * xStride);
         var expected = new float[tokens * yStride];
         var actual = new float[tokens * yStride];
-        using var cpu = new CpuBackend(2);
+        using var cpu = new CpuBackend(2, level);
         using var scalar = new ScalarBackend();
         fixed (float* px = x)
         fixed (float* pe = expected)
