@@ -16,8 +16,11 @@ namespace Maas.EndToEnd.Tests;
 public sealed class PlatformFixture : IAsyncLifetime
 {
     public const string Model = "e2e-model";
+
+    /// <summary>The same checkpoint served with SpecialTokensInPrompts on: completions prompts may hold control tokens.</summary>
+    public const string RawPromptModel = "e2e-model-raw";
     public const string SigningSecret = "e2e-signing-secret-0123456789abcdef";
-    public const int GatewayBodyLimit = 64 * 1024;
+    public const int GatewayBodyLimit = 256 * 1024;
     public const int RateLimitedRpm = 3;
 
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
@@ -66,6 +69,9 @@ public sealed class PlatformFixture : IAsyncLifetime
             ["Maas:Orleans:PrimarySiloEndpoint"] = $"127.0.0.1:{apiSilo}",
             ["Maas:Models:0:Id"] = Model,
             ["Maas:Models:0:Path"] = CheckpointFolder,
+            ["Maas:Models:1:Id"] = RawPromptModel,
+            ["Maas:Models:1:Path"] = CheckpointFolder,
+            ["Maas:Models:1:SpecialTokensInPrompts"] = "true",
         };
 
         var api = Silo(apiSilo);

@@ -6,6 +6,7 @@ using Maas.Grains.Abstractions.Models;
 using Maas.Grains.Abstractions.Tenancy;
 using Maas.Infrastructure.Metering;
 using Maas.Infrastructure.OpenAi;
+using Maas.Tokenization;
 using Microsoft.Extensions.Logging;
 
 namespace Maas.Generation.Pipeline;
@@ -173,11 +174,12 @@ public sealed partial class GenerationPipeline(
         {
             if (request.Kind == GenerationKind.Chat)
             {
-                // The template writes BOS itself where the model family wants it.
-                return model.Tokenizer.Encode(model.ChatTemplate.Render(request.Messages, addGenerationPrompt: true));
+                // Control tokens by id, every message's content as plain text; the template writes BOS where the family wants it.
+                return model.ChatTemplate.Encode(request.Messages, addGenerationPrompt: true, model.Tokenizer);
             }
 
-            var ids = model.Tokenizer.Encode(request.Prompt);
+            var handling = model.SpecialTokensInPrompts ? AddedTokenHandling.Recognize : AddedTokenHandling.AsText;
+            var ids = model.Tokenizer.Encode(request.Prompt, handling);
             return model.Tokenizer.AddBosToken ? [model.Tokenizer.BosTokenId, .. ids] : ids;
         }
         catch (Exception ex)
