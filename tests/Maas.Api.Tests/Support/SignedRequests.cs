@@ -31,6 +31,15 @@ public sealed class SignedRequests(string secret)
     public HttpRequestMessage Post(string path, string tenant, string json, string? requestId = null) =>
         Create(HttpMethod.Post, path, tenant, json, requestId);
 
+    /// <summary>A POST whose body is exactly these bytes (which need not be valid UTF-8).</summary>
+    public HttpRequestMessage PostBytes(string path, string tenant, byte[] body)
+    {
+        var request = Create(HttpMethod.Post, path, tenant);
+        request.Content = new ByteArrayContent(body);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return request;
+    }
+
     public HttpRequestMessage Get(string path, string tenant, string? requestId = null) =>
         Create(HttpMethod.Get, path, tenant, requestId: requestId);
 }
