@@ -1,6 +1,10 @@
 namespace Maas.Grains.Abstractions.Tenancy;
 
-/// <summary>What a request wants to consume, as known before it runs.</summary>
+/// <summary>
+/// What a request wants to consume, as known before it runs. Admission happens before tokenizing, so
+/// <see cref="PromptTokens"/> is an upper bound (the prompt's UTF-8 length plus the template's tokens, capped at the
+/// context), not the exact count: worst-case cost.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Maas.AdmissionRequest")]
 public sealed record AdmissionRequest(
     [property: Id(0)] string RequestId,

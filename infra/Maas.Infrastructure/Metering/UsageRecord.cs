@@ -31,6 +31,6 @@ public sealed record UsageRecord
 
     public required TimeSpan Duration { get; init; }
 
-    /// <summary>completed, cancelled (client went away) or failed.</summary>
+    /// <summary>completed, cancelled (client went away), failed, or rejected (refused after admission, e.g. the tokenized prompt did not fit; no tokens).</summary>
     public required string Outcome { get; init; }
 }

@@ -6,87 +6,99 @@ using Maas.Grains.Abstractions.Models;
 using Maas.Grains.Abstractions.Tenancy;
 using Maas.Infrastructure.Metering;
 using Maas.Infrastructure.OpenAi;
-using Maas.Tokenization;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Maas.Generation.Pipeline;
 
 /// <summary>
 /// The one generation path of every entry point (the api's HTTP endpoints, the plant service, batch jobs):
-/// validate → tokenize → admit → generate → meter. It knows nothing of HTTP: it takes a validated request, the
-/// caller's identity and a cancellation token and yields <see cref="GenerationUpdate"/>s; adapters write them as
-/// JSON, server-sent events or messages with <see cref="Responses.OpenAiResponseBuilder"/>.
+/// validate → admit on a cheap bound → tokenize → generate → meter. It knows nothing of HTTP: it takes a validated
+/// request, the caller's identity and a cancellation token and yields <see cref="GenerationUpdate"/>s; adapters write
+/// them as JSON, server-sent events or messages with <see cref="Responses.OpenAiResponseBuilder"/>.
 /// </summary>
 /// <remarks>
 /// Every failure is an <see cref="ApiErrorException"/> in the OpenAI shape. Failures before the first update
 /// (unknown model, prompt too long, refused admission, no replica able to start) surface on the first
-/// <c>MoveNextAsync</c>, so an adapter can still answer with a status; later ones end the stream. Cancelling the
-/// token (a client that went away) cancels the sequence in the engine. Whatever happens after admission, the
-/// tenant slot is released and exactly one usage record is written before the enumeration ends.
+/// <c>MoveNextAsync</c>, so an adapter can still answer with a status; later ones end the stream. Admission comes
+/// before tokenizing, on what the prompt can cost at most (<see cref="PromptSize"/>), so a tenant's concurrency limit
+/// also bounds how much tokenizing it can cause; tokenizing itself is bounded by <see cref="PromptEncoder"/>.
+/// Cancelling the token (a client that went away) cancels the sequence in the engine. Whatever happens after
+/// admission, the tenant slot is released and exactly one usage record is written before the enumeration ends.
 /// </remarks>
 public sealed partial class GenerationPipeline(
     ServedModelCatalog catalog,
     IGrainFactory grains,
     ReplicaSelector replicas,
+    PromptEncoder prompts,
     GenerationMetrics metrics,
     IUsageSink usage,
+    IOptions<GenerationOptions> options,
     TimeProvider time,
     ILogger<GenerationPipeline> logger)
 {
     /// <summary>max_tokens when the request has none: the rest of the context, but no more than this.</summary>
     public const int DefaultMaxTokensCap = 4096;
 
+    private readonly int _charactersPerContextToken = options.Value.PromptCharactersPerContextToken;
+
     /// <summary>Stage 1, validate: parses an OpenAI request body (see <see cref="GenerationRequestValidator"/>).</summary>
     public static ValidatedGeneration Validate(System.Text.Json.JsonElement body, GenerationKind kind, long receivedTimestamp) =>
         GenerationRequestValidator.Validate(body, kind, receivedTimestamp);
 
-    /// <summary>Stages 2-5: model limits, tokenize, admit, generate and meter.</summary>
+    /// <summary>Stages 2-5: model limits, admit, tokenize, generate and meter.</summary>
     public async IAsyncEnumerable<GenerationUpdate> RunAsync(
         ValidatedGeneration request,
         RequestIdentity identity,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var model = catalog.Find(request.Model) ?? throw new ApiErrorException(ApiError.ModelNotFound(request.Model));
-        if (request.MaxTokens is { } requested && requested > model.ContextLength)
+        var contextLength = model.ContextLength;
+        if (request.MaxTokens is { } requested && requested > contextLength)
         {
             throw new ApiErrorException(ApiError.InvalidValue(request.MaxTokensParam,
-                $"'{request.MaxTokensParam}' is {requested}, but this model's maximum context length is {model.ContextLength} tokens."));
+                $"'{request.MaxTokensParam}' is {requested}, but this model's maximum context length is {contextLength} tokens."));
         }
 
-        // Tokenized before admission, so the tenant grain admits on the real prompt size.
-        var promptTokens = Tokenize(model, request);
-        var contextLength = model.ContextLength;
-        if (promptTokens.Length >= contextLength || (request.MaxTokens is { } max && promptTokens.Length + max > contextLength))
+        // Cheap bounds only before admission: no tokenizer runs for a request that will not be admitted.
+        var size = PromptSize.Of(request);
+        var characterLimit = (long)contextLength * _charactersPerContextToken;
+        if (size.Characters > characterLimit)
         {
             throw new ApiErrorException(ApiError.ContextLengthExceeded(request.PromptParam,
-                $"This model's maximum context length is {contextLength} tokens. However, you requested {promptTokens.Length + (request.MaxTokens ?? 0)} tokens " +
-                $"({promptTokens.Length} in the prompt, {request.MaxTokens ?? 0} for the completion). Please reduce the prompt or the completion length."));
+                $"The prompt has {size.Characters} characters; this model's context of {contextLength} tokens takes prompts of at most {characterLimit} characters. Please reduce the prompt."));
         }
 
         var tenant = grains.GetGrain<ITenantGrain>(identity.TenantId);
-        var admission = await tenant.AdmitAsync(new AdmissionRequest(identity.RequestId, identity.KeyId, model.Id, request.MaxTokens ?? contextLength, promptTokens.Length));
+        var admission = await tenant.AdmitAsync(new AdmissionRequest(
+            identity.RequestId, identity.KeyId, model.Id, request.MaxTokens ?? contextLength, (int)Math.Min(size.TokenBound, contextLength)));
         if (!admission.Allowed)
         {
             throw new ApiErrorException(ToApiError(admission));
         }
 
         var startedAt = time.GetUtcNow();
-        var command = new GenerateCommand
-        {
-            RequestId = identity.RequestId,
-            TenantId = identity.TenantId,
-            PromptTokens = promptTokens,
-            MaxTokens = request.MaxTokens ?? Math.Min(contextLength - promptTokens.Length, DefaultMaxTokensCap),
-            Sampling = request.Sampling,
-            Stop = request.Stop,
-            IgnoreEos = request.IgnoreEos,
-        };
-        var progress = new GenerationProgress(model, request.Sampling.Logprobs, promptTokens.Length, request.ReceivedTimestamp);
-        var completed = false;
+        GenerationProgress? progress = null;
+
+        // Until the prompt is tokenized and fits, a failure is a refusal after admission: nothing was computed.
+        var outcome = "rejected";
         using var renewal = new CancellationTokenSource();
         var renewing = RenewLeaseAsync(tenant, identity, admission.LeaseDuration, renewal.Token);
         try
         {
+            var promptTokens = await TokenizeAsync(model, request, contextLength, cancellationToken);
+            var command = new GenerateCommand
+            {
+                RequestId = identity.RequestId,
+                TenantId = identity.TenantId,
+                PromptTokens = promptTokens,
+                MaxTokens = request.MaxTokens ?? Math.Min(contextLength - promptTokens.Length, DefaultMaxTokensCap),
+                Sampling = request.Sampling,
+                Stop = request.Stop,
+                IgnoreEos = request.IgnoreEos,
+            };
+            progress = new GenerationProgress(model, request.Sampling.Logprobs, promptTokens.Length, request.ReceivedTimestamp);
+            outcome = "failed";
             IAsyncEnumerator<TokenChunk> tokens;
             try
             {
@@ -113,15 +125,19 @@ public sealed partial class GenerationPipeline(
                 }
             }
 
-            completed = true;
+            outcome = "completed";
         }
         finally
         {
             await renewal.CancelAsync();
             await renewing;
             await ReleaseAsync(tenant, identity);
-            var outcome = completed ? "completed" : cancellationToken.IsCancellationRequested ? "cancelled" : "failed";
-            metrics.TokensUsed(model.Id, progress.PromptTokens, progress.CachedPromptTokens, progress.CompletionTokens);
+            if (outcome != "completed" && cancellationToken.IsCancellationRequested)
+            {
+                outcome = "cancelled";
+            }
+
+            metrics.TokensUsed(model.Id, progress?.PromptTokens ?? 0, progress?.CachedPromptTokens ?? 0, progress?.CompletionTokens ?? 0);
             await usage.RecordAsync(new UsageRecord
             {
                 RequestId = identity.RequestId,
@@ -129,15 +145,29 @@ public sealed partial class GenerationPipeline(
                 KeyId = identity.KeyId,
                 Model = model.Id,
                 Endpoint = request.Endpoint,
-                PromptTokens = progress.PromptTokens,
-                CachedPromptTokens = progress.CachedPromptTokens,
-                CompletionTokens = progress.CompletionTokens,
+                PromptTokens = progress?.PromptTokens ?? 0,
+                CachedPromptTokens = progress?.CachedPromptTokens ?? 0,
+                CompletionTokens = progress?.CompletionTokens ?? 0,
                 StartedAt = startedAt,
-                TimeToFirstToken = progress.TimeToFirstToken,
+                TimeToFirstToken = progress?.TimeToFirstToken,
                 Duration = Stopwatch.GetElapsedTime(request.ReceivedTimestamp),
                 Outcome = outcome,
             }, CancellationToken.None);
         }
+    }
+
+    /// <summary>Stage 3, tokenize (bounded, <see cref="PromptEncoder"/>), then the exact context check.</summary>
+    private async Task<int[]> TokenizeAsync(ServedModel model, ValidatedGeneration request, int contextLength, CancellationToken cancellationToken)
+    {
+        var promptTokens = await prompts.EncodeAsync(model, request, cancellationToken);
+        if (promptTokens.Length >= contextLength || (request.MaxTokens is { } max && promptTokens.Length + max > contextLength))
+        {
+            throw new ApiErrorException(ApiError.ContextLengthExceeded(request.PromptParam,
+                $"This model's maximum context length is {contextLength} tokens. However, you requested {promptTokens.Length + (request.MaxTokens ?? 0)} tokens " +
+                $"({promptTokens.Length} in the prompt, {request.MaxTokens ?? 0} for the completion). Please reduce the prompt or the completion length."));
+        }
+
+        return promptTokens;
     }
 
     /// <summary>The next chunk from the replica; a failure other than the caller's own cancellation becomes an OpenAI error.</summary>
@@ -166,27 +196,6 @@ public sealed partial class GenerationPipeline(
         }
 
         return update;
-    }
-
-    private int[] Tokenize(ServedModel model, ValidatedGeneration request)
-    {
-        try
-        {
-            if (request.Kind == GenerationKind.Chat)
-            {
-                // Control tokens by id, every message's content as plain text; the template writes BOS where the family wants it.
-                return model.ChatTemplate.Encode(request.Messages, addGenerationPrompt: true, model.Tokenizer);
-            }
-
-            var handling = model.SpecialTokensInPrompts ? AddedTokenHandling.Recognize : AddedTokenHandling.AsText;
-            var ids = model.Tokenizer.Encode(request.Prompt, handling);
-            return model.Tokenizer.AddBosToken ? [model.Tokenizer.BosTokenId, .. ids] : ids;
-        }
-        catch (Exception ex)
-        {
-            LogTokenizerFailed(logger, ex, model.Id, model.Path);
-            throw new ApiErrorException(ApiError.Internal($"The tokenizer of model '{model.Id}' is not available."));
-        }
     }
 
     /// <summary>Keeps the tenant slot's lease alive while a long generation runs (the lease only exists to reclaim slots of dead callers).</summary>
@@ -250,9 +259,6 @@ public sealed partial class GenerationPipeline(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Generation for request {RequestId} failed")]
     private static partial void LogGenerationFailed(ILogger logger, Exception exception, string requestId);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Tokenizing for model {Model} ({Path}) failed")]
-    private static partial void LogTokenizerFailed(ILogger logger, Exception exception, string model, string path);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing tenant {TenantId} slot of request {RequestId} failed")]
     private static partial void LogRenewFailed(ILogger logger, Exception exception, string tenantId, string requestId);
