@@ -16,6 +16,9 @@ namespace Maas.Gateway;
 /// </summary>
 public static class GatewayApp
 {
+    /// <summary>Loopback port of /metrics and the detailed /health/ready unless Maas:Management:Url says otherwise.</summary>
+    public const int DefaultManagementPort = 8081;
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -28,7 +31,7 @@ public static class GatewayApp
         configure?.Invoke(builder);
 
         // The rate limiter fails open and revocations fall back to the key cache's TTL, so Redis only degrades readiness.
-        builder.AddMaasServiceDefaults().AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);
+        builder.AddMaasServiceDefaults(DefaultManagementPort).AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);
 
         var services = builder.Services;
         services.AddOptions<GatewayOptions>()

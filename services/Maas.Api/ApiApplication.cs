@@ -20,6 +20,9 @@ public static class ApiApplication
 {
     public const string DefaultUrl = "http://127.0.0.1:5100";
 
+    /// <summary>Loopback port of /metrics and the detailed /health/ready unless Maas:Management:Url says otherwise.</summary>
+    public const int DefaultManagementPort = 5101;
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -30,7 +33,7 @@ public static class ApiApplication
         }
 
         // Nothing on the api's request path needs Redis yet, so it only degrades readiness.
-        builder.AddMaasServiceDefaults().AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);
+        builder.AddMaasServiceDefaults(DefaultManagementPort).AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);
         builder.AddMaasSilo(SiloDefaults.Api, servedModels: []);
         builder.Services.AddMaasGeneration();
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

@@ -94,11 +94,34 @@ public sealed class ProxyingTests(GatewayFixture fixture) : IClassFixture<Gatewa
     }
 
     [Fact]
-    public async Task Health_ready_answers_without_a_key_when_postgres_is_reachable()
+    public async Task Health_ready_answers_on_the_management_listener_when_postgres_is_reachable()
     {
-        using var response = await Client.GetAsync("/health/ready");
+        using var response = await fixture.Gateway.Management.GetAsync("/health/ready");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_tenant_port_answers_health_live_only_and_never_metrics_or_readiness()
+    {
+        using var metrics = await Client.GetAsync("/metrics");
+        using var ready = await Client.GetAsync("/health/ready");
+        using var live = await Client.GetAsync("/health/live");
+
+        Assert.Equal(HttpStatusCode.NotFound, metrics.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, ready.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.DoesNotContain("Host=", await live.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_management_port_does_not_proxy()
+    {
+        var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database);
+
+        using var response = await fixture.Gateway.Management.SendAsync(GatewayRequests.Get("/v1/models", key.Secret));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
     [Fact]
@@ -120,7 +143,7 @@ public sealed class ProxyingTests(GatewayFixture fixture) : IClassFixture<Gatewa
             Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         }
 
-        using var response = await Client.GetAsync("/metrics");
+        using var response = await fixture.Gateway.Management.GetAsync("/metrics");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var text = await response.Content.ReadAsStringAsync();

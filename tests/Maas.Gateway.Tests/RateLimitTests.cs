@@ -74,7 +74,7 @@ public sealed class RateLimitTests(GatewayFixture fixture) : IClassFixture<Gatew
             Assert.False(response.Headers.Contains("x-ratelimit-limit-requests"));
         }
 
-        using var metrics = await gateway.Client.GetAsync("/metrics");
+        using var metrics = await gateway.Management.GetAsync("/metrics");
         Assert.Contains("maas_gateway_rate_limiter_unavailable_total", await metrics.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 

@@ -21,13 +21,14 @@ public sealed class ApiHost : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private ApiHost(WebApplication app, PostgresTestDatabase database, int siloPort, string clusterId, Uri address)
+    private ApiHost(WebApplication app, PostgresTestDatabase database, int siloPort, string clusterId, Uri address, Uri management)
     {
         _app = app;
         Database = database;
         SiloPort = siloPort;
         ClusterId = clusterId;
         Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(120) };
+        Management = new HttpClient { BaseAddress = management, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public PostgresTestDatabase Database { get; }
@@ -37,7 +38,11 @@ public sealed class ApiHost : IAsyncDisposable
 
     public string ClusterId { get; }
 
+    /// <summary>The public listener (what the gateway calls).</summary>
     public HttpClient Http { get; }
+
+    /// <summary>The management listener: /metrics and the detailed /health/ready.</summary>
+    public HttpClient Management { get; }
 
     public SignedRequests Requests { get; } = new(SigningSecret);
 
@@ -51,10 +56,12 @@ public sealed class ApiHost : IAsyncDisposable
         var database = await PostgresTestDatabase.CreateAsync();
         await TestTenants.SeedAsync(database);
         var siloPort = FreePort.Next();
+        var managementPort = FreePort.Next();
         var clusterId = "api-tests-" + Guid.NewGuid().ToString("N")[..8];
         var settings = new Dictionary<string, string?>
         {
             ["urls"] = "http://127.0.0.1:0",
+            ["Maas:Management:Url"] = $"http://127.0.0.1:{managementPort}",
             ["ConnectionStrings:Postgres"] = database.ConnectionString,
             ["ConnectionStrings:Redis"] = TestEnvironment.RedisConfiguration,
             ["Maas:Gateway:SigningSecret"] = SigningSecret,
@@ -77,13 +84,14 @@ public sealed class ApiHost : IAsyncDisposable
 
         var app = ApiApplication.Build([], builder => builder.Configuration.AddInMemoryCollection(settings));
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new ApiHost(app, database, siloPort, clusterId, new Uri(address));
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(a => new Uri(a).Port != managementPort);
+        return new ApiHost(app, database, siloPort, clusterId, new Uri(address), new Uri($"http://127.0.0.1:{managementPort}"));
     }
 
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
+        Management.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
         await Database.DisposeAsync();

@@ -17,24 +17,31 @@ public sealed class GatewayInstance : IAsyncDisposable
 {
     public const string SigningSecret = "test-signing-secret-0123456789";
 
-    private GatewayInstance(WebApplication app, Uri baseAddress)
+    private GatewayInstance(WebApplication app, Uri baseAddress, Uri managementAddress)
     {
         App = app;
         BaseAddress = baseAddress;
         Client = NewClient(baseAddress);
+        Management = NewClient(managementAddress);
     }
 
     public WebApplication App { get; }
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The tenant-facing listener.</summary>
     public HttpClient Client { get; }
+
+    /// <summary>The management listener: /metrics and the detailed /health/ready.</summary>
+    public HttpClient Management { get; }
 
     /// <summary>Starts a gateway against <paramref name="postgres"/>, the test Redis and <paramref name="upstream"/>; <paramref name="overrides"/> win.</summary>
     public static async Task<GatewayInstance> StartAsync(string postgres, EchoUpstream upstream, IDictionary<string, string?>? overrides = null)
     {
+        var managementPort = FreePort.Next();
         var settings = new Dictionary<string, string?>
         {
+            ["Maas:Management:Url"] = $"http://127.0.0.1:{managementPort}",
             ["ConnectionStrings:Postgres"] = postgres,
             ["ConnectionStrings:Redis"] = TestEnvironment.RedisConfiguration,
             ["Maas:Gateway:SigningSecret"] = SigningSecret,
@@ -64,8 +71,9 @@ public sealed class GatewayInstance : IAsyncDisposable
             throw;
         }
 
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new GatewayInstance(app, new Uri(address + "/"));
+        var management = new Uri(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Maas.Infrastructure.Hosting.ManagementOptions>>().Value.Url + "/");
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First(a => new Uri(a).Port != management.Port);
+        return new GatewayInstance(app, new Uri(address + "/"), management);
     }
 
     /// <summary>Waits until the revocation subscription is live, so a published notice cannot be missed.</summary>
@@ -82,6 +90,7 @@ public sealed class GatewayInstance : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        Management.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
     }
