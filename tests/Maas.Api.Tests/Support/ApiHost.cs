@@ -37,6 +37,9 @@ public sealed class ApiHost : IAsyncDisposable
 
     public string ClusterId { get; }
 
+    /// <summary>Where worker silos join this api's cluster.</summary>
+    public PrimarySilo Primary => new(Database.ConnectionString, SiloPort, ClusterId);
+
     public HttpClient Http { get; }
 
     public SignedRequests Requests { get; } = new(SigningSecret);
@@ -49,7 +52,7 @@ public sealed class ApiHost : IAsyncDisposable
     public static async Task<ApiHost> StartAsync(IReadOnlyList<(string Id, string Path)> models, IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         var database = await PostgresTestDatabase.CreateAsync();
-        await TestTenants.SeedAsync(database);
+        await SeededTenants.SeedAsync(database);
         var siloPort = FreePort.Next();
         var clusterId = "api-tests-" + Guid.NewGuid().ToString("N")[..8];
         var settings = new Dictionary<string, string?>

@@ -24,9 +24,9 @@ public sealed class GenerationFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         RandomCheckpointWriter.Write(_checkpoint, CheckpointShape.Tiny, layers: 2, WeightPrecision.Bf16,
-            Path.Combine(TestEnvironment.RepositoryRoot, "infra", "models", "deepseek-v3-tokenizer"), seed: 5);
+            TestEnvironment.DeepSeekV3TokenizerFolder, seed: 5);
         _api = await ApiHost.StartAsync([(Model, _checkpoint)]);
-        _worker = await WorkerProcesses.StartAsync(_api, Model, _checkpoint, TimeSpan.FromMinutes(5));
+        _worker = await WorkerProcesses.StartAsync(_api.Primary, Model, _checkpoint, TimeSpan.FromMinutes(5));
     }
 
     public async Task DisposeAsync()
