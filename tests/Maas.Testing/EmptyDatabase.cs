@@ -1,7 +1,6 @@
-using Maas.Testing;
 using Npgsql;
 
-namespace Maas.Infrastructure.Tests;
+namespace Maas.Testing;
 
 /// <summary>A new database with no schema at all, for tests of the migration paths themselves.</summary>
 public sealed class EmptyDatabase : IAsyncDisposable

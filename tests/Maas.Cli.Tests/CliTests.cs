@@ -3,7 +3,7 @@ using Maas.Infrastructure.Tenancy;
 using Maas.Testing;
 using Microsoft.EntityFrameworkCore;
 
-namespace Maas.Infrastructure.Tests.Cli;
+namespace Maas.Cli.Tests;
 
 public sealed class CliTests : IAsyncLifetime
 {
