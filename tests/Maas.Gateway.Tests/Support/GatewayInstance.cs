@@ -30,8 +30,11 @@ public sealed class GatewayInstance : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    /// <summary>Starts a gateway against <paramref name="postgres"/>, the test Redis and <paramref name="upstream"/>; <paramref name="overrides"/> win.</summary>
-    public static async Task<GatewayInstance> StartAsync(string postgres, EchoUpstream upstream, IDictionary<string, string?>? overrides = null)
+    /// <summary>
+    /// Starts a gateway against <paramref name="postgres"/>, the test Redis and <paramref name="upstream"/>; <paramref name="overrides"/> win.
+    /// With a <paramref name="clock"/>, the gateway's time (rate-limit windows, signature timestamps) is that clock's.
+    /// </summary>
+    public static async Task<GatewayInstance> StartAsync(string postgres, EchoUpstream upstream, IDictionary<string, string?>? overrides = null, TimeProvider? clock = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -52,6 +55,10 @@ public sealed class GatewayInstance : IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.ClearProviders();
+            if (clock is not null)
+            {
+                builder.Services.AddSingleton(clock);
+            }
         });
         app.Urls.Add("http://127.0.0.1:0");
         try
