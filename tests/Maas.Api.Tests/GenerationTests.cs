@@ -8,8 +8,8 @@ using Maas.Testing;
 namespace Maas.Api.Tests;
 
 /// <summary>
-/// End-to-end generation through the api silo and a real worker process running the engine on the
-/// MAAS_TEST_MODEL checkpoint. Skipped only when MAAS_TEST_MODEL is unset.
+/// Generation over HTTP through the api silo and a real worker process running the engine on a tiny random
+/// checkpoint the fixture writes (<see cref="GenerationFixture"/>).
 /// </summary>
 public sealed class GenerationTests(GenerationFixture fixture) : IClassFixture<GenerationFixture>
 {
