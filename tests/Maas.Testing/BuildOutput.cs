@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Maas.Testing;
 
 /// <summary>Where the projects that tests run as processes are built: the same configuration as the running tests.</summary>
@@ -15,5 +17,24 @@ public static class BuildOutput
     {
         var dll = Path.Combine(Folder(folder, project), (assemblyName ?? project) + ".dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build {folder}/{project} ({Configuration}) first.", dll);
+    }
+
+    /// <summary>`dotnet {dll}` in the dll's folder with redirected output and the given extra environment variables.</summary>
+    public static ProcessStartInfo DotnetStartInfo(string dll, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        return start;
     }
 }

@@ -10,23 +10,10 @@ public static class CliProcess
 {
     public static async Task<CliProcessResult> RunAsync(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
-        var dll = BuildOutput.Assembly("services", "Maas.Cli", assemblyName: "maas");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(dll);
+        var start = BuildOutput.DotnetStartInfo(BuildOutput.Assembly("services", "Maas.Cli", assemblyName: "maas"), environment);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start maas.");

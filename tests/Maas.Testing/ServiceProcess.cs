@@ -49,28 +49,20 @@ public sealed class ServiceProcess : IAsyncDisposable
         IReadOnlyDictionary<string, string>? environment = null,
         CancellationToken cancellationToken = default)
     {
-        var dll = BuildOutput.Assembly(folder, project);
         var port = FreePort.Next();
-        var start = new ProcessStartInfo("dotnet")
+        var variables = new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(dll);
+            variables[name] = value;
+        }
+
+        var start = BuildOutput.DotnetStartInfo(BuildOutput.Assembly(folder, project), variables);
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
         foreach (var (key, value) in settings)
         {
             start.ArgumentList.Add("--" + key);
             start.ArgumentList.Add(value);
-        }
-
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[name] = value;
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {project}.");

@@ -1,8 +1,6 @@
 using System.Globalization;
 using Maas.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -80,8 +78,7 @@ public sealed class ApiHost : IAsyncDisposable
 
         var app = ApiApplication.Build([], builder => builder.Configuration.AddInMemoryCollection(settings));
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new ApiHost(app, database, siloPort, clusterId, new Uri(address));
+        return new ApiHost(app, database, siloPort, clusterId, app.ListeningAddress());
     }
 
     public async ValueTask DisposeAsync()

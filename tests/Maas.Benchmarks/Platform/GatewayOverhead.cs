@@ -3,12 +3,7 @@ using System.Net.Http.Headers;
 using Maas.Gateway;
 using Maas.Infrastructure.Tenancy;
 using Maas.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Maas.Benchmarks.Platform;
 
@@ -54,7 +49,7 @@ public static class GatewayOverhead
         await gateway.StartAsync();
         try
         {
-            var gatewayAddress = new Uri(gateway.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First() + "/");
+            var gatewayAddress = gateway.ListeningAddress();
             using var direct = NewClient(upstream.BaseAddress, secret: null);
             using var throughGateway = NewClient(gatewayAddress, secret);
 

@@ -1,9 +1,6 @@
+using Maas.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Maas.Benchmarks.Platform;
@@ -35,8 +32,7 @@ public sealed class StaticUpstream : IAsyncDisposable
         app.MapGet("/health/ready", () => Results.Text("Healthy"));
         app.MapGet("/v1/models", () => Results.Text(EmptyModelList, "application/json"));
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new StaticUpstream(app, new Uri(address + "/"));
+        return new StaticUpstream(app, app.ListeningAddress());
     }
 
     public async ValueTask DisposeAsync()

@@ -2,9 +2,6 @@ using System.Net;
 using Maas.Gateway.Authentication;
 using Maas.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -71,8 +68,7 @@ public sealed class GatewayInstance : IAsyncDisposable
             throw;
         }
 
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new GatewayInstance(app, new Uri(address + "/"));
+        return new GatewayInstance(app, app.ListeningAddress());
     }
 
     /// <summary>Waits until the revocation subscription is live, so a published notice cannot be missed.</summary>

@@ -18,7 +18,7 @@ public sealed class PipelineFixture : IAsyncLifetime
 {
     public const string Model = "pipeline-model";
 
-    private readonly string _checkpoint = Path.Combine(Path.GetTempPath(), "maas-generation-tests-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly TemporaryFolder _checkpoint = new("maas-generation-tests-");
     private ApiRoleSilo? _api;
     private ServiceProcess? _worker;
 
@@ -30,35 +30,23 @@ public sealed class PipelineFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        RandomCheckpointWriter.Write(_checkpoint, CheckpointShape.Tiny, layers: 2, WeightPrecision.Bf16, TestEnvironment.DeepSeekV3TokenizerFolder, seed: 7);
+        RandomCheckpointWriter.Write(_checkpoint.Path, CheckpointShape.Tiny, layers: 2, WeightPrecision.Bf16, TestEnvironment.DeepSeekV3TokenizerFolder, seed: 7);
         _api = await ApiRoleSilo.StartAsync(
-            new Dictionary<string, string?> { ["Maas:Models:0:Id"] = Model, ["Maas:Models:0:Path"] = _checkpoint },
+            new Dictionary<string, string?> { ["Maas:Models:0:Id"] = Model, ["Maas:Models:0:Path"] = _checkpoint.Path },
             builder =>
             {
                 // Before AddMaasGeneration, whose TryAdd would otherwise register the log sink.
                 builder.Services.AddSingleton<IUsageSink>(Usage);
                 builder.Services.AddMaasGeneration();
             });
-        _worker = await WorkerProcesses.StartAsync(_api.Primary, Model, _checkpoint, TimeSpan.FromMinutes(5));
+        _worker = await WorkerProcesses.StartAsync(_api.Primary, Model, _checkpoint.Path, TimeSpan.FromMinutes(5));
         await WaitUntilTheApiSiloCanReachTheReplicaAsync();
     }
 
     public async Task DisposeAsync()
     {
-        if (_worker is not null)
-        {
-            await _worker.DisposeAsync();
-        }
-
-        if (_api is not null)
-        {
-            await _api.DisposeAsync();
-        }
-
-        if (Directory.Exists(_checkpoint))
-        {
-            Directory.Delete(_checkpoint, recursive: true);
-        }
+        await AsyncDisposal.InOrderAsync(_worker, _api);
+        _checkpoint.Dispose();
     }
 
     /// <summary>

@@ -24,16 +24,5 @@ public sealed class WorkerHostFixture : IAsyncLifetime
         _worker = await WorkerProcesses.StartAsync(_api.Primary, Model, missingFolder, TimeSpan.FromMinutes(2), "/health/live");
     }
 
-    public async Task DisposeAsync()
-    {
-        if (_worker is not null)
-        {
-            await _worker.DisposeAsync();
-        }
-
-        if (_api is not null)
-        {
-            await _api.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => AsyncDisposal.InOrderAsync(_worker, _api);
 }
