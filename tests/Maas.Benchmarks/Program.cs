@@ -1,10 +1,16 @@
 using Maas.Benchmarks.Engine;
 using Maas.Benchmarks.Platform;
 
-// `latency` measures a running platform, `kernels` the engine's decode kernels; anything else goes to BenchmarkDotNet.
+// `latency` measures a running platform, `gateway` the gateway alone in-process, `kernels` the engine's decode kernels;
+// anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "latency")
 {
     return await RequestLatency.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "gateway")
+{
+    return await GatewayOverhead.RunAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "kernels")

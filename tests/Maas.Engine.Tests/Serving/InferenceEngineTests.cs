@@ -42,7 +42,7 @@ public sealed class InferenceEngineTests(RandomModelFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task MaxTokensEndsWithLengthAndCountsTokens()
+    public async Task Max_tokens_ends_with_length_and_counts_tokens()
     {
         var (tokens, _, final) = await RunAsync(Engine, Request("len", Prompt("The pump on line 4"), 9));
         Assert.Equal(9, tokens.Count);
@@ -52,7 +52,7 @@ public sealed class InferenceEngineTests(RandomModelFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task SameSeedGivesSameTokensAndOtherSeedsDiffer()
+    public async Task Same_seed_gives_same_tokens_and_other_seeds_differ()
     {
         var sampling = new SamplingParameters { Temperature = 1.0f, Seed = 1234 };
         var a = await RunAsync(Engine, Request("a", Prompt("Seeded"), 24, sampling));
@@ -63,7 +63,7 @@ public sealed class InferenceEngineTests(RandomModelFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task SequencesInOneBatchGetTheSameTokensAsAlone()
+    public async Task Sequences_in_one_batch_get_the_same_tokens_as_alone()
     {
         string[] texts = ["Valve 7 reports", "Temperature of the kiln", "A", "Shift report for the night crew at plant 3", "Maintenance", "Error code 0x1F", "Hello", "Torque"];
         var alone = new List<List<int>>();
@@ -88,7 +88,7 @@ public sealed class InferenceEngineTests(RandomModelFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task StopStringEndsGenerationBeforeIt()
+    public async Task Stop_string_ends_generation_before_it()
     {
         var free = await RunAsync(Engine, Request("free", Prompt("Line speed"), 16));
         Assert.True(free.Text.Length > 6, "the random model should produce some text");
@@ -102,7 +102,7 @@ public sealed class InferenceEngineTests(RandomModelFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task CancellingFreesTheBatchSlot()
+    public async Task Cancelling_frees_the_batch_slot()
     {
         await using var engine = fixture.Load(maxBatchSequences: 1);
         using var cts = new CancellationTokenSource();
@@ -126,7 +126,7 @@ public sealed class InferenceEngineTests(RandomModelFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task LogprobsComeWithRequestedAlternatives()
+    public async Task Logprobs_come_with_requested_alternatives()
     {
         var sampling = new SamplingParameters { Temperature = 0, Logprobs = true, TopLogprobs = 3 };
         await foreach (var e in Engine.GenerateAsync(Request("lp", Prompt("Logprobs"), 4, sampling), CancellationToken.None))
@@ -147,7 +147,7 @@ public sealed class InferenceEngineTests(RandomModelFixture fixture) : IClassFix
     }
 
     [Fact]
-    public void BadPromptsAreRefusedBeforeQueueing()
+    public void Bad_prompts_are_refused_before_queueing()
     {
         Assert.Throws<ArgumentException>(() => Engine.GenerateAsync(Request("empty", [], 4), CancellationToken.None).GetAsyncEnumerator().MoveNextAsync().AsTask().GetAwaiter().GetResult());
         Assert.Throws<ArgumentException>(() => Engine.GenerateAsync(Request("oov", [Engine.Model.VocabSize], 4), CancellationToken.None).GetAsyncEnumerator().MoveNextAsync().AsTask().GetAwaiter().GetResult());
