@@ -1,9 +1,11 @@
 using Maas.Gateway.Authentication;
-using Maas.Gateway.Errors;
 using Maas.Gateway.Forwarding;
 using Maas.Gateway.Pipeline;
+using Maas.Infrastructure.Hosting;
+using Maas.Infrastructure.OpenAi;
 using Maas.Infrastructure.Redis;
 using Maas.Infrastructure.Tenancy;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace Maas.Gateway;
@@ -25,7 +27,8 @@ public static class GatewayApp
         });
         configure?.Invoke(builder);
 
-        builder.AddGatewayHosting();
+        // The rate limiter fails open and revocations fall back to the key cache's TTL, so Redis only degrades readiness.
+        builder.AddMaasServiceDefaults().AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);
 
         var services = builder.Services;
         services.AddOptions<GatewayOptions>()
@@ -38,7 +41,16 @@ public static class GatewayApp
             .ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new GatewaySignature(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.SigningSecret));
+        services.AddOptions<GatewaySignatureOptions>()
+            .BindConfiguration(GatewaySignatureOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<ApiKeyRevocationOptions>()
+            .BindConfiguration(ApiKeyRevocationOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton(sp => new GatewaySignature(sp.GetRequiredService<IOptions<GatewaySignatureOptions>>().Value.SigningSecret));
+        services.AddSingleton(sp => new ApiKeyRevocation(sp.GetRequiredService<IOptions<ApiKeyRevocationOptions>>().Value.RevocationChannel));
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<RedisRequestRateLimiter>();
@@ -53,19 +65,13 @@ public static class GatewayApp
         // Anything unforeseen still answers in the OpenAI shape, never with a stack trace.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            ExceptionHandler = context => OpenAiErrorWriter.WriteAsync(
-                context,
-                StatusCodes.Status500InternalServerError,
-                "The gateway failed to handle the request.",
-                "server_error",
-                "internal_error",
-                context.RequestAborted),
+            ExceptionHandler = context => ApiError.Of(StatusCodes.Status500InternalServerError, "The gateway failed to handle the request.", "server_error", "internal_error").WriteAsync(context),
         });
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseMiddleware<GatewayHeaderStrippingMiddleware>();
         app.UseMiddleware<RequestMetricsMiddleware>();
 
-        app.MapGatewayDefaultEndpoints();
+        app.MapMaasDefaultEndpoints();
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<ApiKeyAuthenticationMiddleware>();
@@ -77,13 +83,7 @@ public static class GatewayApp
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
         });
-        app.MapFallback("{**path}", (HttpContext context) => OpenAiErrorWriter.WriteAsync(
-            context,
-            StatusCodes.Status404NotFound,
-            $"Unknown request URL: {context.Request.Method} {context.Request.Path}.",
-            "invalid_request_error",
-            "unknown_url",
-            context.RequestAborted));
+        app.MapFallback("{**path}", (HttpContext context) => ApiError.Of(StatusCodes.Status404NotFound, $"Unknown request URL: {context.Request.Method} {context.Request.Path}.", "invalid_request_error", "unknown_url").WriteAsync(context));
 
         return app;
     }

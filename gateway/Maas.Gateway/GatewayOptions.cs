@@ -2,15 +2,13 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Maas.Gateway;
 
-/// <summary>Settings under "Maas:Gateway" (env Maas__Gateway__*), validated at start-up.</summary>
+/// <summary>
+/// The edge's own settings under "Maas:Gateway" (env Maas__Gateway__*), validated at start-up. The signing secret of
+/// the same section is <see cref="Infrastructure.Tenancy.GatewaySignatureOptions"/>, shared with the services.
+/// </summary>
 public sealed class GatewayOptions
 {
     public const string SectionName = "Maas:Gateway";
-
-    /// <summary>HMAC secret shared with the api silos for the X-Maas-* headers; no default on purpose.</summary>
-    [Required(AllowEmptyStrings = false)]
-    [MinLength(16)]
-    public string SigningSecret { get; set; } = "";
 
     /// <summary>Largest request body accepted; bigger ones get 413 before anything is forwarded.</summary>
     [Range(1, long.MaxValue)]
@@ -31,8 +29,4 @@ public sealed class GatewayOptions
     /// <summary>Length of the fixed rate-limit window.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
-
-    /// <summary>Redis pub/sub channel carrying revoked key ids ("D" format Guids).</summary>
-    [Required(AllowEmptyStrings = false)]
-    public string RevocationChannel { get; set; } = "maas:api-keys:revoked";
 }

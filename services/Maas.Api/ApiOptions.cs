@@ -10,8 +10,4 @@ public sealed class ApiOptions
     /// <summary>Largest request body accepted; larger ones get 413.</summary>
     [Range(1024, 1L << 30)]
     public long MaxRequestBodyBytes { get; set; } = 8L * 1024 * 1024;
-
-    /// <summary>How often the PostgreSQL models table is re-read.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
-    public TimeSpan ModelRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

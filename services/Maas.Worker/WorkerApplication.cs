@@ -1,6 +1,10 @@
-using Maas.Grains.Abstractions.Placement;
 using Maas.Grains.Hosting;
-using Maas.Grains.Models;
+using Maas.Grains.Inference.Hosting;
+using Maas.Grains.Inference.Models;
+using Maas.Infrastructure.Hosting;
+using Maas.Infrastructure.Models;
+using Maas.Worker.Health;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Maas.Worker;
 
@@ -8,8 +12,6 @@ namespace Maas.Worker;
 public static class WorkerApplication
 {
     public const string DefaultUrl = "http://127.0.0.1:5200";
-    public const int DefaultSiloPort = 11112;
-    public const int DefaultGatewayPort = 30001;
 
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -20,17 +22,16 @@ public static class WorkerApplication
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        builder.AddWorkerHosting();
+        // Nothing on the worker's path needs Redis yet (the KV-cache tier will degrade to compute), so it only degrades readiness.
+        builder.AddMaasServiceDefaults().AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);
+        builder.Services.AddHealthChecks().AddCheck<ModelsLoadedHealthCheck>("models", HealthStatus.Unhealthy, [MaasHealthTags.Ready]);
         builder.Services.AddMaasModelHosting();
 
-        var orleans = builder.Configuration.GetSection(OrleansHostingOptions.SectionName).Get<OrleansHostingOptions>() ?? new OrleansHostingOptions();
-        orleans.SiloPort = orleans.SiloPort == 0 ? DefaultSiloPort : orleans.SiloPort;
-        orleans.GatewayPort = orleans.GatewayPort == 0 ? DefaultGatewayPort : orleans.GatewayPort;
-        var models = builder.Configuration.GetSection(ModelCatalogOptions.SectionName).Get<ModelCatalogOptions>()?.Models.Select(m => m.Id) ?? [];
-        builder.UseOrleans(silo => silo.UseMaasClustering(orleans).AddMaasGrains(SiloRoles.Worker, models));
+        var models = builder.Configuration.GetSection(ModelCatalogOptions<EngineModelOptions>.SectionName).Get<ModelCatalogOptions<EngineModelOptions>>()?.Models.Select(m => m.Id) ?? [];
+        builder.AddMaasSilo(SiloDefaults.Worker, models);
 
         var app = builder.Build();
-        app.MapWorkerDefaultEndpoints();
+        app.MapMaasDefaultEndpoints();
         return app;
     }
 }

@@ -14,7 +14,7 @@ public sealed class DatabaseModelsTests : IAsyncLifetime
     {
         _api = await ApiHost.StartAsync(
             [(TestTenants.ModelA, TestTenants.GoldenModelFolder)],
-            new Dictionary<string, string?> { ["Maas:Api:ModelRefreshInterval"] = "00:00:01" });
+            new Dictionary<string, string?> { ["Maas:ModelCatalog:RefreshInterval"] = "00:00:01" });
     }
 
     public async Task DisposeAsync() => await _api.DisposeAsync();
@@ -25,8 +25,8 @@ public sealed class DatabaseModelsTests : IAsyncLifetime
         await using (var db = _api.Database.CreateContext())
         {
             db.Models.AddRange(
-                new ServedModel { Id = "db-model", Path = TestTenants.GoldenModelFolder, OwnedBy = "plant-3", CreatedAt = DateTimeOffset.UtcNow },
-                new ServedModel { Id = "db-disabled", Path = TestTenants.GoldenModelFolder, Enabled = false, CreatedAt = DateTimeOffset.UtcNow });
+                new ModelRegistration { Id = "db-model", Path = TestTenants.GoldenModelFolder, OwnedBy = "plant-3", CreatedAt = DateTimeOffset.UtcNow },
+                new ModelRegistration { Id = "db-disabled", Path = TestTenants.GoldenModelFolder, Enabled = false, CreatedAt = DateTimeOffset.UtcNow });
             await db.SaveChangesAsync();
         }
 

@@ -57,7 +57,7 @@ public sealed class WorkerHostTests(WorkerHostFixture fixture) : IClassFixture<W
         const string model = "table-only-model";
         await using (var db = fixture.Api.Database.CreateContext())
         {
-            db.Models.Add(new Maas.Infrastructure.Persistence.ServedModel { Id = model, Path = Path.Combine(Path.GetTempPath(), "maas-missing-" + Guid.NewGuid().ToString("N")) });
+            db.Models.Add(new Maas.Infrastructure.Persistence.ModelRegistration { Id = model, Path = Path.Combine(Path.GetTempPath(), "maas-missing-" + Guid.NewGuid().ToString("N")) });
             await db.SaveChangesAsync();
         }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Maas.Engine;
 using Maas.Engine.Checkpoints;
+using Maas.Engine.Tools.Checkpoints;
 using Maas.Infrastructure.Tenancy;
 using Maas.Testing;
 using StackExchange.Redis;
@@ -58,6 +59,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         Dictionary<string, string> Silo(int siloPort) => new()
         {
             ["ConnectionStrings:Postgres"] = Database.ConnectionString,
+            ["ConnectionStrings:Redis"] = TestEnvironment.RedisConfiguration,
             ["Maas:Orleans:ClusterId"] = clusterId,
             ["Maas:Orleans:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
             ["Maas:Orleans:GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
@@ -94,7 +96,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         await using var db = Database.CreateContext();
         await new ApiKeyRegistry(db).RevokeAsync(tenant.KeyId.ToString("D"), CancellationToken.None);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RedisConfiguration);
-        await ApiKeyRevocation.PublishAsync(redis, tenant.KeyId, CancellationToken.None);
+        await new ApiKeyRevocation(ApiKeyRevocationOptions.DefaultChannel).PublishAsync(redis, tenant.KeyId, CancellationToken.None);
     }
 
     public async Task DisposeAsync()

@@ -24,7 +24,7 @@ public sealed class RedisRevocationListener : IAsyncDisposable
     {
         var redis = await RedisConnectionFactory.ConnectAsync(TestEnvironment.RedisConfiguration, 3000, CancellationToken.None);
         Assert.True(redis.IsConnected, "the test Redis must be running (infra/dev/deps.sh start)");
-        var queue = await redis.GetSubscriber().SubscribeAsync(ApiKeyRevocation.RedisChannel);
+        var queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(ApiKeyRevocationOptions.DefaultChannel));
         return new RedisRevocationListener(redis, queue);
     }
 

@@ -1,6 +1,6 @@
 namespace Maas.Testing;
 
-/// <summary>Where the real PostgreSQL and Redis that `make test` starts (infra/dev/deps.sh) listen.</summary>
+/// <summary>Where the real PostgreSQL and Redis that `make test` starts (infra/dev/deps.sh) listen, and where the repository's fixtures are.</summary>
 public static class TestEnvironment
 {
     public static string PostgresConnectionString =>
@@ -27,4 +27,7 @@ public static class TestEnvironment
     }
 
     public static string Fixture(params string[] parts) => Path.Combine([RepositoryRoot, "tests", "fixtures", .. parts]);
+
+    /// <summary>The committed DeepSeek-V3 tokenizer files (infra/models/deepseek-v3-tokenizer), used by every generated test checkpoint.</summary>
+    public static string DeepSeekV3TokenizerFolder => Path.Combine(RepositoryRoot, "infra", "models", "deepseek-v3-tokenizer");
 }

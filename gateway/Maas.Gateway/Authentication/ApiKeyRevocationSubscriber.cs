@@ -1,5 +1,5 @@
 using Maas.Gateway.Observability;
-using Microsoft.Extensions.Options;
+using Maas.Infrastructure.Tenancy;
 using StackExchange.Redis;
 
 namespace Maas.Gateway.Authentication;
@@ -12,7 +12,7 @@ namespace Maas.Gateway.Authentication;
 public sealed class ApiKeyRevocationSubscriber(
     IConnectionMultiplexer redis,
     ApiKeyCache cache,
-    IOptions<GatewayOptions> options,
+    ApiKeyRevocation revocation,
     ILogger<ApiKeyRevocationSubscriber> logger) : BackgroundService
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(2);
@@ -23,7 +23,7 @@ public sealed class ApiKeyRevocationSubscriber(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var channel = RedisChannel.Literal(options.Value.RevocationChannel);
+        var channel = revocation.RedisChannel;
         redis.ConnectionRestored += OnConnectionRestored;
         try
         {
@@ -58,7 +58,7 @@ public sealed class ApiKeyRevocationSubscriber(
     private void OnMessage(RedisChannel channel, RedisValue message)
     {
         GatewayMetrics.RevocationsReceived.Inc();
-        if (Guid.TryParseExact(message.ToString(), "D", out var keyId))
+        if (ApiKeyRevocation.TryParse(message, out var keyId))
         {
             cache.Evict(keyId);
             logger.LogInformation("API key {KeyId} revoked; evicted from the cache", keyId);

@@ -1,6 +1,6 @@
 using Maas.Gateway.Authentication;
-using Maas.Gateway.Errors;
 using Maas.Gateway.Observability;
+using Maas.Infrastructure.OpenAi;
 using Maas.Infrastructure.Tenancy;
 using Yarp.ReverseProxy.Model;
 
@@ -46,13 +46,7 @@ public sealed class ApiKeyAuthenticationMiddleware(RequestDelegate next, ApiKeyC
         {
             logger.LogError(ex, "API key lookup failed; answering 503");
             GatewayMetrics.AuthenticationFailures.WithLabels("store_unavailable").Inc();
-            await OpenAiErrorWriter.WriteAsync(
-                context,
-                StatusCodes.Status503ServiceUnavailable,
-                "The service is temporarily unavailable. Please retry shortly.",
-                "server_error",
-                "service_unavailable",
-                ct);
+            await ApiError.Of(StatusCodes.Status503ServiceUnavailable, "The service is temporarily unavailable. Please retry shortly.", "server_error", "service_unavailable").WriteAsync(context);
             return;
         }
 
@@ -84,7 +78,7 @@ public sealed class ApiKeyAuthenticationMiddleware(RequestDelegate next, ApiKeyC
     private static Task RejectAsync(HttpContext context, string reason, string message, CancellationToken ct)
     {
         GatewayMetrics.AuthenticationFailures.WithLabels(reason).Inc();
-        return OpenAiErrorWriter.WriteAsync(context, StatusCodes.Status401Unauthorized, message, "invalid_request_error", "invalid_api_key", ct);
+        return ApiError.Of(StatusCodes.Status401Unauthorized, message, "invalid_request_error", "invalid_api_key").WriteAsync(context);
     }
 
     /// <summary>Shows only enough of a secret for its owner to recognise it, like OpenAI does.</summary>

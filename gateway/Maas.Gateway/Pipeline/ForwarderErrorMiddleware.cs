@@ -1,4 +1,4 @@
-using Maas.Gateway.Errors;
+using Maas.Infrastructure.OpenAi;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Maas.Gateway.Pipeline;
@@ -40,6 +40,6 @@ public sealed class ForwarderErrorMiddleware(RequestDelegate next, ILogger<Forwa
             _ => ("The upstream service could not be reached.", "upstream_unavailable"),
         };
         var type = status < 500 ? "invalid_request_error" : "server_error";
-        await OpenAiErrorWriter.WriteAsync(context, status, message, type, code, context.RequestAborted);
+        await ApiError.Of(status, message, type, code).WriteAsync(context);
     }
 }

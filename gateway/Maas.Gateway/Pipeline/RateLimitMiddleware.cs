@@ -1,7 +1,7 @@
 using System.Globalization;
 using Maas.Gateway.Authentication;
-using Maas.Gateway.Errors;
 using Maas.Gateway.Observability;
+using Maas.Infrastructure.OpenAi;
 using Maas.Infrastructure.Redis;
 using Microsoft.Extensions.Options;
 
@@ -57,15 +57,13 @@ public sealed class RateLimitMiddleware(RequestDelegate next, RedisRequestRateLi
         var scope = exhausted.Any(c => ReferenceEquals(c.Rule, rules[0])) ? "key" : "tenant";
         GatewayMetrics.RateLimited.WithLabels(scope).Inc();
         var retryAfter = Math.Max(1, (long)Math.Ceiling(decision.RetryAfter.TotalSeconds));
-        headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
         var limit = exhausted.Min(c => c.Rule.Limit);
-        await OpenAiErrorWriter.WriteAsync(
-            context,
+        await ApiError.Of(
             StatusCodes.Status429TooManyRequests,
             $"Rate limit reached for requests per {(scope == "key" ? "API key" : "organization")}: limit {limit} per {FormatDuration(_window)}. Please try again in {retryAfter}s.",
             "requests",
             "rate_limit_exceeded",
-            context.RequestAborted);
+            (int)Math.Min(retryAfter, int.MaxValue)).WriteAsync(context);
     }
 
     /// <summary>OpenAI's reset format: "850ms", "12s", "1m0s".</summary>

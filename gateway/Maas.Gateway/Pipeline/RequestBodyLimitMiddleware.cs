@@ -1,4 +1,4 @@
-using Maas.Gateway.Errors;
+using Maas.Infrastructure.OpenAi;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -61,13 +61,7 @@ public sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<Ga
         catch (BadHttpRequestException ex)
         {
             // Malformed chunking or a truncated body: the client's fault, not a 500.
-            await OpenAiErrorWriter.WriteAsync(
-                context,
-                ex.StatusCode,
-                "The request body could not be read.",
-                "invalid_request_error",
-                "invalid_request_body",
-                context.RequestAborted);
+            await ApiError.Of(ex.StatusCode, "The request body could not be read.", "invalid_request_error", "invalid_request_body").WriteAsync(context);
             return;
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -86,12 +80,6 @@ public sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<Ga
     {
         // The rest of the body is not worth reading; do not keep the connection for another request.
         context.Response.Headers.Connection = "close";
-        return OpenAiErrorWriter.WriteAsync(
-            context,
-            StatusCodes.Status413RequestEntityTooLarge,
-            $"Request body too large: the limit is {_limit} bytes.",
-            "invalid_request_error",
-            "request_too_large",
-            context.RequestAborted);
+        return ApiError.Of(StatusCodes.Status413RequestEntityTooLarge, $"Request body too large: the limit is {_limit} bytes.", "invalid_request_error", "request_too_large").WriteAsync(context);
     }
 }

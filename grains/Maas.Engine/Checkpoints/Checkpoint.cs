@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Maas.Checkpoints;
 
 namespace Maas.Engine.Checkpoints;
 

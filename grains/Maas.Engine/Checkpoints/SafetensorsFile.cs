@@ -1,5 +1,6 @@
 using System.IO.MemoryMappedFiles;
 using System.Text.Json;
+using Maas.Checkpoints;
 
 namespace Maas.Engine.Checkpoints;
 

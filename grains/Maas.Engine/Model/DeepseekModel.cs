@@ -1,3 +1,4 @@
+using Maas.Checkpoints;
 using Maas.Engine.Checkpoints;
 using Maas.Engine.Experts;
 using Maas.Engine.Kernels;
@@ -38,7 +39,7 @@ public sealed unsafe class DeepseekModel : IDisposable
         MaxBatchTokens = options.MaxBatchTokens;
         _expandedAttentionMinRows = options.ExpandedAttentionMinRows;
         MaxBatchSequences = options.MaxBatchSequences;
-        MaxContextLength = options.MaxContextLength > 0 ? options.MaxContextLength : config.MaxPositionEmbeddings;
+        MaxContextLength = config.ContextLength(options.MaxContextLength);
         _rope = new RotaryEmbedding(config);
         _router = config.NRoutedExperts > 0 ? new MoeRouter(config) : null;
         _state = new RunState(config, MaxBatchTokens, MaxBatchSequences);

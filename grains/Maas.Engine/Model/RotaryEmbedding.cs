@@ -1,3 +1,4 @@
+using Maas.Checkpoints;
 using Maas.Engine.Checkpoints;
 
 namespace Maas.Engine.Model;

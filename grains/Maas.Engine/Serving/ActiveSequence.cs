@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Maas.Engine.KvCache;
 using Maas.Engine.Sampling;
-using Maas.Engine.Tokenization;
+using Maas.Tokenization;
 
 namespace Maas.Engine.Serving;
 

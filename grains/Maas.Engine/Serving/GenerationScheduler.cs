@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Maas.Engine.KvCache;
 using Maas.Engine.Model;
-using Maas.Engine.Tokenization;
+using Maas.Tokenization;
 
 namespace Maas.Engine.Serving;
 

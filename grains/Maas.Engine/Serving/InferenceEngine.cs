@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using Maas.Engine.Checkpoints;
 using Maas.Engine.KvCache;
 using Maas.Engine.Model;
-using Maas.Engine.Tokenization;
+using Maas.Tokenization;
 
 namespace Maas.Engine.Serving;
 
@@ -55,7 +55,7 @@ public sealed class InferenceEngine : ITextGenerator
         try
         {
             var config = model.Config;
-            var context = options.MaxContextLength > 0 ? Math.Min(options.MaxContextLength, config.MaxPositionEmbeddings) : config.MaxPositionEmbeddings;
+            var context = config.ContextLength(options.MaxContextLength);
             var cache = PagedKvCache.ForTokens(config, options.KvCacheTokens, options.KvCache);
             var eos = new List<int>(tokenizer.EosTokenIds);
             foreach (var id in config.EosTokenIds)

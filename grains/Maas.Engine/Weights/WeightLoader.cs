@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Maas.Checkpoints;
 using Maas.Engine.Checkpoints;
 
 namespace Maas.Engine.Weights;

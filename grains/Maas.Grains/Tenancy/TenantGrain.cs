@@ -53,7 +53,7 @@ public sealed partial class TenantGrain(
         {
             // A retried admission of the same request keeps its one slot.
             _leases[request.RequestId] = now + _options.LeaseDuration;
-            result = AdmissionResult.Admitted;
+            result = AdmissionResult.Admitted(_options.LeaseDuration);
         }
         else if (_leases.Count >= _policy.MaxConcurrentRequests)
         {
@@ -65,7 +65,7 @@ public sealed partial class TenantGrain(
         else
         {
             _leases[request.RequestId] = now + _options.LeaseDuration;
-            result = AdmissionResult.Admitted;
+            result = AdmissionResult.Admitted(_options.LeaseDuration);
         }
 
         LogAdmission(logger, _policy.TenantId, request.RequestId, request.Model, result.Allowed, result.Error, _leases.Count);

@@ -88,9 +88,12 @@ public static class MaasServiceDefaults
 
     /// <summary>
     /// One shared IConnectionMultiplexer from ConnectionStrings:Redis (AbortOnConnectFail=false, so
-    /// Redis being down never blocks start-up), validated at start, with a "redis" readiness check.
+    /// Redis being down never blocks start-up; commands fail fast instead of queueing while it is down),
+    /// validated at start, with a "redis" readiness check that reports <paramref name="whenUnreachable"/>
+    /// when Redis does not answer: Unhealthy (readiness 503) where the process cannot serve without Redis,
+    /// Degraded (readiness still 200) where it degrades gracefully.
     /// </summary>
-    public static TBuilder AddMaasRedis<TBuilder>(this TBuilder builder)
+    public static TBuilder AddMaasRedis<TBuilder>(this TBuilder builder, HealthStatus whenUnreachable)
         where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddOptions<RedisOptions>()
@@ -104,7 +107,7 @@ public static class MaasServiceDefaults
             return ConnectionMultiplexer.Connect(RedisConnectionFactory.CreateOptions(options.Configuration!, options.ConnectTimeoutMilliseconds));
         });
 
-        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", HealthStatus.Unhealthy, [MaasHealthTags.Ready]);
+        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", whenUnreachable, [MaasHealthTags.Ready]);
         return builder;
     }
 

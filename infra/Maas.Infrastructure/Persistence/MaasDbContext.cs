@@ -9,7 +9,7 @@ public sealed class MaasDbContext(DbContextOptions<MaasDbContext> options) : DbC
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
-    public DbSet<ServedModel> Models => Set<ServedModel>();
+    public DbSet<ModelRegistration> Models => Set<ModelRegistration>();
 
     /// <summary>A context outside dependency injection (CLI, tests, design time).</summary>
     public static MaasDbContext Create(string connectionString)
@@ -48,7 +48,7 @@ public sealed class MaasDbContext(DbContextOptions<MaasDbContext> options) : DbC
             e.HasIndex(k => k.SecretHash).IsUnique();
             e.HasOne(k => k.Tenant).WithMany(t => t.ApiKeys).HasForeignKey(k => k.TenantId);
         });
-        modelBuilder.Entity<ServedModel>(e =>
+        modelBuilder.Entity<ModelRegistration>(e =>
         {
             e.ToTable("models");
             e.HasKey(m => m.Id);

@@ -14,6 +14,9 @@ public static class RedisConnectionFactory
         options.AbortOnConnectFail = false;
         options.ConnectTimeout = connectTimeoutMilliseconds;
         options.ConnectRetry = 1;
+
+        // While Redis is down, commands fail at once (callers fail open or degrade) instead of queueing behind it.
+        options.BacklogPolicy = BacklogPolicy.FailFast;
         return options;
     }
 

@@ -3,7 +3,10 @@ using StackExchange.Redis;
 
 namespace Maas.Infrastructure.Redis;
 
-/// <summary>Readiness: the shared multiplexer is connected and answers PING within a short timeout.</summary>
+/// <summary>
+/// Readiness: the shared multiplexer is connected and answers PING within a short timeout. When it does not, the
+/// check reports its registration's failure status (Unhealthy or Degraded: the process decides, see AddMaasRedis).
+/// </summary>
 public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
@@ -13,7 +16,7 @@ public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthChec
         var endpoints = string.Join(",", redis.GetEndPoints().Select(e => e.ToString()));
         if (!redis.IsConnected)
         {
-            return HealthCheckResult.Unhealthy($"Redis {endpoints} not connected");
+            return new HealthCheckResult(context.Registration.FailureStatus, $"Redis {endpoints} not connected");
         }
 
         try
@@ -23,7 +26,7 @@ public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthChec
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            return HealthCheckResult.Unhealthy($"Redis {endpoints} unreachable: {ex.Message}", ex);
+            return new HealthCheckResult(context.Registration.FailureStatus, $"Redis {endpoints} unreachable: {ex.Message}", ex);
         }
     }
 }

@@ -58,7 +58,7 @@ public sealed class ApiKeyRegistry(MaasDbContext db, TimeProvider? time = null)
     /// <summary>
     /// Sets revoked_at on the key named by its id or its display prefix. Revoking a revoked key
     /// keeps the first time (so it can be re-announced safely). Publishing is the caller's step,
-    /// after this commit: see <see cref="ApiKeyRevocation.PublishAsync"/>.
+    /// after this commit: see <see cref="ApiKeyRevocation.PublishAsync(StackExchange.Redis.IConnectionMultiplexer, Guid, CancellationToken)"/>.
     /// </summary>
     public async Task<ApiKey> RevokeAsync(string keyIdOrDisplayPrefix, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
-using Maas.Api.Errors;
+using Maas.Generation.Pipeline;
+using Maas.Infrastructure.OpenAi;
 using Maas.Infrastructure.Tenancy;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,7 @@ namespace Maas.Api.Gateway;
 /// </summary>
 public sealed partial class GatewayAuthenticationMiddleware(
     RequestDelegate next,
-    IOptions<GatewayOptions> options,
+    IOptions<GatewaySignatureOptions> options,
     TimeProvider time,
     ILogger<GatewayAuthenticationMiddleware> logger)
 {
@@ -37,7 +38,7 @@ public sealed partial class GatewayAuthenticationMiddleware(
             return ApiError.InvalidGatewaySignature().WriteAsync(context);
         }
 
-        context.Features.Set(new GatewayIdentity(tenant, key, requestId));
+        context.Features.Set(new RequestIdentity(tenant, key, requestId));
         return next(context);
     }
 

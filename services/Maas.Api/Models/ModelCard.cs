@@ -1,3 +1,5 @@
+using Maas.Generation.Models;
+
 namespace Maas.Api.Models;
 
 /// <summary>OpenAI "model" object.</summary>

@@ -1,7 +1,7 @@
-using Maas.Api.Errors;
 using Maas.Api.Gateway;
-using Maas.Api.Json;
+using Maas.Generation.Models;
 using Maas.Grains.Abstractions.Tenancy;
+using Maas.Infrastructure.OpenAi;
 
 namespace Maas.Api.Models;
 
@@ -17,20 +17,20 @@ public static class ModelsEndpoints
 
     private static async Task ListAsync(HttpContext context, ServedModelCatalog catalog, IGrainFactory grains)
     {
-        var policy = await grains.GetGrain<ITenantGrain>(context.GetGatewayIdentity().TenantId).GetPolicyAsync();
+        var policy = await grains.GetGrain<ITenantGrain>(context.GetRequestIdentity().TenantId).GetPolicyAsync();
         var cards = catalog.All.Where(m => policy.Allows(m.Id)).Select(ModelCard.From).ToArray();
-        await context.Response.WriteAsJsonAsync(new ModelList(cards), ApiJson.Options, context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(new ModelList(cards), OpenAiJson.Options, context.RequestAborted);
     }
 
     private static async Task GetAsync(HttpContext context, string id, ServedModelCatalog catalog, IGrainFactory grains)
     {
-        var policy = await grains.GetGrain<ITenantGrain>(context.GetGatewayIdentity().TenantId).GetPolicyAsync();
+        var policy = await grains.GetGrain<ITenantGrain>(context.GetRequestIdentity().TenantId).GetPolicyAsync();
         if (catalog.Find(id) is not { } model || !policy.Allows(model.Id))
         {
             await ApiError.ModelNotFound(id).WriteAsync(context);
             return;
         }
 
-        await context.Response.WriteAsJsonAsync(ModelCard.From(model), ApiJson.Options, context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(ModelCard.From(model), OpenAiJson.Options, context.RequestAborted);
     }
 }

@@ -1,9 +1,10 @@
 using System.CommandLine;
+using Maas.Checkpoints;
 using Maas.Engine;
 using Maas.Engine.Checkpoints;
-using Maas.Engine.Golden;
 using Maas.Engine.KvCache;
 using Maas.Engine.Model;
+using Maas.Engine.Tools.Golden;
 
 namespace Maas.Cli.Commands;
 

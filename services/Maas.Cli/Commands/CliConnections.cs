@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Maas.Infrastructure.Tenancy;
+using Microsoft.Extensions.Configuration;
 
 namespace Maas.Cli.Commands;
 
@@ -33,6 +35,17 @@ public static class CliConnections
 
     public static string Redis(ParseResult parseResult) =>
         Resolve(ValueOf(parseResult, RedisOptionName), "MAAS_REDIS", "ConnectionStrings__Redis", DefaultRedis);
+
+    /// <summary>
+    /// The revocation channel from the same setting the gateways read ("Maas:ApiKeys:RevocationChannel", i.e. the
+    /// environment variable Maas__ApiKeys__RevocationChannel), so a changed setting cannot split publisher and listeners.
+    /// </summary>
+    public static ApiKeyRevocation Revocation()
+    {
+        var options = new ApiKeyRevocationOptions();
+        new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection(ApiKeyRevocationOptions.SectionName).Bind(options);
+        return new ApiKeyRevocation(options.RevocationChannel);
+    }
 
     private static string? ValueOf(ParseResult parseResult, string name)
     {

@@ -40,7 +40,7 @@ public static class DevCommands
             var model = await db.Models.SingleOrDefaultAsync(m => m.Id == id, ct);
             if (model is null)
             {
-                db.Models.Add(new ServedModel { Id = id, Path = folder, CreatedAt = DateTimeOffset.UtcNow });
+                db.Models.Add(new ModelRegistration { Id = id, Path = folder, CreatedAt = DateTimeOffset.UtcNow });
                 await output.WriteLineAsync($"registered model {id} -> {folder}");
             }
             else if (model.Path != folder)

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Maas.Engine;
 using Maas.Engine.Serving;
-using Maas.Engine.Tokenization;
+using Maas.Tokenization;
 
 namespace Maas.Cli.Commands;
 

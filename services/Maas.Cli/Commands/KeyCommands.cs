@@ -73,8 +73,9 @@ public static class KeyCommands
                     throw new TimeoutException("could not connect");
                 }
 
-                var receivers = await ApiKeyRevocation.PublishAsync(redis, revoked.Id, ct);
-                await output.WriteLineAsync($"published on {ApiKeyRevocation.Channel} ({receivers} subscribers)");
+                var revocation = CliConnections.Revocation();
+                var receivers = await revocation.PublishAsync(redis, revoked.Id, ct);
+                await output.WriteLineAsync($"published on {revocation.Channel} ({receivers} subscribers)");
                 return 0;
             }
             catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)

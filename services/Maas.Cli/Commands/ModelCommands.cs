@@ -35,7 +35,7 @@ public static class ModelCommands
                 return await CliAction.FailAsync(parseResult, $"model '{modelId}' already exists.");
             }
 
-            db.Models.Add(new ServedModel { Id = modelId, Path = folder, OwnedBy = parseResult.GetValue(ownedBy) ?? "maas", CreatedAt = DateTimeOffset.UtcNow });
+            db.Models.Add(new ModelRegistration { Id = modelId, Path = folder, OwnedBy = parseResult.GetValue(ownedBy) ?? "maas", CreatedAt = DateTimeOffset.UtcNow });
             await db.SaveChangesAsync(ct);
             await output.WriteLineAsync($"added model {modelId} -> {folder}");
             return 0;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Maas.Engine.Checkpoints.Gguf;
+using Maas.Engine.Tools.Gguf;
 
 namespace Maas.Cli.Commands;
 

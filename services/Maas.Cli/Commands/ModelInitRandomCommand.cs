@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Maas.Engine;
 using Maas.Engine.Checkpoints;
+using Maas.Engine.Tools.Checkpoints;
 
 namespace Maas.Cli.Commands;
 

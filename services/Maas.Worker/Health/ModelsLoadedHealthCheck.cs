@@ -1,5 +1,5 @@
 using Maas.Grains.Abstractions.Models;
-using Maas.Grains.Models;
+using Maas.Grains.Inference.Models;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Maas.Worker.Health;

@@ -56,6 +56,7 @@ public sealed class ApiHost : IAsyncDisposable
         {
             ["urls"] = "http://127.0.0.1:0",
             ["ConnectionStrings:Postgres"] = database.ConnectionString,
+            ["ConnectionStrings:Redis"] = TestEnvironment.RedisConfiguration,
             ["Maas:Gateway:SigningSecret"] = SigningSecret,
             ["Maas:Orleans:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
             ["Maas:Orleans:GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),

@@ -1,5 +1,6 @@
 using Maas.Engine;
 using Maas.Engine.Checkpoints;
+using Maas.Engine.Tools.Checkpoints;
 using Maas.Testing;
 
 namespace Maas.Api.Tests.Support;

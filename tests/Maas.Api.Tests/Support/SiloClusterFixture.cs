@@ -1,5 +1,6 @@
 using Maas.Grains.Abstractions.Placement;
 using Maas.Grains.Hosting;
+using Maas.Grains.Inference.Hosting;
 using Maas.Infrastructure.Persistence;
 using Maas.Testing;
 using Microsoft.EntityFrameworkCore;

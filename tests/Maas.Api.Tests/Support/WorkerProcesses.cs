@@ -10,6 +10,7 @@ public static class WorkerProcesses
         ServiceProcess.StartAsync("services", "Maas.Worker", new Dictionary<string, string>
         {
             ["ConnectionStrings:Postgres"] = api.Database.ConnectionString,
+            ["ConnectionStrings:Redis"] = TestEnvironment.RedisConfiguration,
             ["Maas:Orleans:SiloPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             ["Maas:Orleans:GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             ["Maas:Orleans:PrimarySiloEndpoint"] = $"127.0.0.1:{api.SiloPort}",

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Maas.Engine.Tokenization;
+using Maas.Tokenization;
 
 namespace Maas.Benchmarks.Engine;
 

@@ -1,9 +1,10 @@
 using System.Text.Json;
+using Maas.Checkpoints;
 using Maas.Engine.Checkpoints;
-using Maas.Engine.Checkpoints.Gguf;
 using Maas.Engine.Tests.TestSupport;
-using Maas.Engine.Tests.Tokenization;
+using Maas.Engine.Tools.Gguf;
 using Maas.Engine.Weights;
+using Maas.Testing;
 using Xunit;
 
 namespace Maas.Engine.Tests.Checkpoints;
@@ -107,7 +108,7 @@ public sealed class GgufExportTests : IDisposable
         Assert.Equal(c.VocabSize, types.Length);
         Assert.Equal("<｜begin▁of▁sentence｜>", tokens[0]);
         Assert.Equal(3, types[0]);
-        using (JsonDocument tokenizer = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(TokenizerAssets.DeepSeekV3Folder, "tokenizer.json"))))
+        using (JsonDocument tokenizer = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(TestEnvironment.DeepSeekV3TokenizerFolder, "tokenizer.json"))))
         {
             int checkedTokens = 0;
             foreach (JsonProperty entry in tokenizer.RootElement.GetProperty("model").GetProperty("vocab").EnumerateObject())
@@ -251,7 +252,7 @@ public sealed class GgufExportTests : IDisposable
 
         foreach (string name in new[] { "tokenizer.json", "tokenizer_config.json" })
         {
-            File.Copy(Path.Combine(TokenizerAssets.DeepSeekV3Folder, name), Path.Combine(folder, name));
+            File.Copy(Path.Combine(TestEnvironment.DeepSeekV3TokenizerFolder, name), Path.Combine(folder, name));
         }
 
         string file = Path.Combine(folder, "model-q8_0.gguf");

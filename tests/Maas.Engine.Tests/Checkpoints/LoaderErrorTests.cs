@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Maas.Checkpoints;
 using Maas.Engine.Checkpoints;
 using Maas.Engine.Model;
 using Maas.Engine.Tests.TestSupport;

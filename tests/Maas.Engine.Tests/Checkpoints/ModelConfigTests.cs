@@ -1,5 +1,7 @@
+using Maas.Checkpoints;
 using Maas.Engine.Checkpoints;
 using Maas.Engine.Tests.TestSupport;
+using Maas.Testing;
 using Xunit;
 
 namespace Maas.Engine.Tests.Checkpoints;
@@ -46,7 +48,7 @@ public sealed class ModelConfigTests
     [Fact]
     public void Eos_may_be_a_list_and_v3_defaults_apply()
     {
-        string json = File.ReadAllText(Path.Combine(GoldenFolder.RepositoryRoot(), "tests/fixtures/golden/deepseek3-tiny-c/config.json"))
+        string json = File.ReadAllText(TestEnvironment.Fixture("golden", "deepseek3-tiny-c", "config.json"))
             .Replace("\"eos_token_id\": 1", "\"eos_token_id\": [1, 7]");
         ModelConfig c = ModelConfig.Parse(json);
         Assert.Equal([1, 7], c.EosTokenIds);

@@ -1,5 +1,7 @@
+using Maas.Checkpoints;
 using Maas.Engine.Checkpoints;
 using Maas.Engine.Tests.TestSupport;
+using Maas.Engine.Tools.Checkpoints;
 using Maas.Engine.Weights;
 using Xunit;
 

@@ -1,8 +1,8 @@
-using Maas.Engine.Golden;
 using Maas.Engine.Kernels;
 using Maas.Engine.KvCache;
 using Maas.Engine.Model;
 using Maas.Engine.Tests.TestSupport;
+using Maas.Engine.Tools.Golden;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,4 +1,4 @@
-using Maas.Engine.Checkpoints;
+using Maas.Checkpoints;
 using Maas.Engine.Kernels;
 using Maas.Engine.KvCache;
 using Maas.Engine.Tests.TestSupport;

@@ -1,3 +1,4 @@
+using Maas.Checkpoints;
 using Maas.Engine.Checkpoints;
 using Maas.Engine.KvCache;
 using Xunit;

@@ -1,7 +1,7 @@
-using Maas.Engine.Golden;
 using Maas.Engine.KvCache;
 using Maas.Engine.Model;
 using Maas.Engine.Tests.TestSupport;
+using Maas.Engine.Tools.Golden;
 using Xunit;
 
 namespace Maas.Engine.Tests.Model;

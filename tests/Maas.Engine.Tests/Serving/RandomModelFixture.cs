@@ -1,8 +1,9 @@
-using Xunit;
 using Maas.Engine.Checkpoints;
 using Maas.Engine.KvCache;
 using Maas.Engine.Serving;
-using Maas.Engine.Tests.Tokenization;
+using Maas.Engine.Tools.Checkpoints;
+using Maas.Testing;
+using Xunit;
 
 namespace Maas.Engine.Tests.Serving;
 
@@ -17,7 +18,7 @@ public sealed class RandomModelFixture : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        RandomCheckpointWriter.Write(Folder, CheckpointShape.Tiny, layers: 2, WeightPrecision.Bf16, TokenizerAssets.DeepSeekV3Folder, seed: 7);
+        RandomCheckpointWriter.Write(Folder, CheckpointShape.Tiny, layers: 2, WeightPrecision.Bf16, TestEnvironment.DeepSeekV3TokenizerFolder, seed: 7);
         Engine = Load();
         return Task.CompletedTask;
     }

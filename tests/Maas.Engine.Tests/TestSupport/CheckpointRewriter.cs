@@ -1,4 +1,5 @@
 using Maas.Engine.Checkpoints;
+using Maas.Engine.Tools.Checkpoints;
 
 namespace Maas.Engine.Tests.TestSupport;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Maas.Engine.Checkpoints.Gguf;
+using Maas.Engine.Tools.Gguf;
 
 namespace Maas.Engine.Tests.TestSupport;
 

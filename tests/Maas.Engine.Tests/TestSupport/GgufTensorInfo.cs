@@ -1,4 +1,4 @@
-using Maas.Engine.Checkpoints.Gguf;
+using Maas.Engine.Tools.Gguf;
 
 namespace Maas.Engine.Tests.TestSupport;
 

@@ -1,4 +1,5 @@
-using Maas.Engine.Golden;
+using Maas.Engine.Tools.Golden;
+using Maas.Testing;
 using Xunit;
 
 namespace Maas.Engine.Tests.TestSupport;
@@ -24,17 +25,6 @@ internal sealed class GoldenFolder
 
     public bool SameArgmax { get; }
 
-    public static string RepositoryRoot()
-    {
-        string? dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(System.IO.Path.Combine(dir, "Maas.sln")))
-        {
-            dir = System.IO.Path.GetDirectoryName(dir);
-        }
-
-        return dir ?? throw new InvalidOperationException("Maas.sln not found above " + AppContext.BaseDirectory);
-    }
-
     /// <summary>The folder names of <see cref="All"/> as xunit theory data ([MemberData(nameof(GoldenFolder.Theories), MemberType = typeof(GoldenFolder))]).</summary>
     public static TheoryData<string> Theories()
     {
@@ -50,7 +40,7 @@ internal sealed class GoldenFolder
     /// <summary>Every folder under tests/fixtures/golden that has a cases.json.</summary>
     public static IReadOnlyList<string> All()
     {
-        string root = System.IO.Path.Combine(RepositoryRoot(), "tests", "fixtures", "golden");
+        string root = TestEnvironment.Fixture("golden");
         var folders = Directory.GetDirectories(root)
             .Where(d => File.Exists(System.IO.Path.Combine(d, "cases.json")))
             .Select(System.IO.Path.GetFileName)
@@ -62,7 +52,7 @@ internal sealed class GoldenFolder
 
     public static GoldenFolder Load(string name)
     {
-        string path = System.IO.Path.Combine(RepositoryRoot(), "tests", "fixtures", "golden", name);
+        string path = TestEnvironment.Fixture("golden", name);
         (double maxAbs, bool sameArgmax) = GoldenFolderReader.ReadTolerance(path);
         return new GoldenFolder(path, GoldenFolderReader.ReadCases(path), maxAbs, sameArgmax);
     }

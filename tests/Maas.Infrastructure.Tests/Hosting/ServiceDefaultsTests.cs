@@ -35,6 +35,20 @@ public sealed class ServiceDefaultsTests
     }
 
     [Fact]
+    public async Task Ready_stays_200_and_reports_redis_degraded_when_redis_is_optional_for_the_process()
+    {
+        await using var service = await TestService.StartAsync(Settings(TestEnvironment.PostgresConnectionString, UnreachableRedis), redisUnreachable: HealthStatus.Degraded);
+
+        var ready = await service.Client.GetAsync(MaasServiceDefaults.ReadyEndpoint);
+        var body = await ready.Content.ReadAsStringAsync();
+        Assert.True(ready.StatusCode == HttpStatusCode.OK, body);
+        using var report = JsonDocument.Parse(body);
+        Assert.Equal("Degraded", report.RootElement.GetProperty("status").GetString());
+        Assert.Equal("Degraded", report.RootElement.GetProperty("checks").GetProperty("redis").GetProperty("status").GetString());
+        Assert.Equal("Healthy", report.RootElement.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Ready_is_200_with_the_real_postgres_and_redis()
     {
         await using var service = await TestService.StartAsync(Settings(TestEnvironment.PostgresConnectionString, TestEnvironment.RedisConfiguration));

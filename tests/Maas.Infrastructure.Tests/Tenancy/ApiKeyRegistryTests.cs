@@ -68,7 +68,7 @@ public sealed class ApiKeyRegistryTests : IAsyncLifetime
 
         var revoked = await registry.RevokeAsync(issued.Key.Id.ToString(), CancellationToken.None);
         await using var redis = await RedisConnectionFactory.ConnectAsync(TestEnvironment.RedisConfiguration, 3000, CancellationToken.None);
-        var receivers = await ApiKeyRevocation.PublishAsync(redis, revoked.Id, CancellationToken.None);
+        var receivers = await new ApiKeyRevocation(ApiKeyRevocationOptions.DefaultChannel).PublishAsync(redis, revoked.Id, CancellationToken.None);
 
         Assert.True(receivers >= 1);
         Assert.True(await listener.WaitForAsync(issued.Key.Id, TimeSpan.FromSeconds(10)), "revocation message not received");

@@ -1,0 +1,7 @@
+namespace Maas.Checkpoints;
+
+public enum ModelArchitecture
+{
+    DeepseekV2,
+    DeepseekV3,
+}

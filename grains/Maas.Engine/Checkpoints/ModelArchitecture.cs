@@ -1,7 +1,0 @@
-namespace Maas.Engine.Checkpoints;
-
-public enum ModelArchitecture
-{
-    DeepseekV2,
-    DeepseekV3,
-}

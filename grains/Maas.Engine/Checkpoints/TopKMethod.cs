@@ -1,9 +1,0 @@
-namespace Maas.Engine.Checkpoints;
-
-/// <summary>How a MoE router picks its experts (config field topk_method).</summary>
-public enum TopKMethod
-{
-    Greedy,
-    GroupLimitedGreedy,
-    NoAuxTc,
-}

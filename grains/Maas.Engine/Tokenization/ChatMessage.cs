@@ -1,4 +1,0 @@
-namespace Maas.Engine.Tokenization;
-
-/// <summary>One chat turn; Role is "system", "user" or "assistant".</summary>
-public sealed record ChatMessage(string Role, string Content);

@@ -1,0 +1,91 @@
+using System.Runtime.CompilerServices;
+using Maas.Grains.Abstractions.Models;
+using Maas.Grains.Hosting;
+using Maas.Grains.Placement;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using Orleans.Runtime;
+
+namespace Maas.Grains.Inference.Models;
+
+/// <summary>
+/// Relays one model's engine to callers. The engine computes on its own threads and batches all
+/// concurrent sequences, so calls interleave ([Reentrant]): the grain only awaits and forwards tokens.
+/// Placed on worker silos only; the engine comes from this silo's <see cref="ModelReplicaHost"/>.
+/// </summary>
+[WorkerPlacement]
+[Reentrant]
+public sealed partial class ModelReplicaGrain(
+    ModelReplicaHost host,
+    ReplicaMetrics metrics,
+    ILocalSiloDetails silo,
+    SiloRole role,
+    ILogger<ModelReplicaGrain> logger) : Grain, IModelReplicaGrain
+{
+    private string _model = "";
+    private int _replica;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        (_model, _replica) = ReplicaKey.Parse(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<TokenChunk> GenerateAsync(GenerateCommand command, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var generator = await host.GetGeneratorAsync(_model, cancellationToken);
+        LogStarted(logger, command.RequestId, command.TenantId, _model, command.PromptTokens.Length, command.MaxTokens);
+        var finish = "aborted";
+        try
+        {
+            // Cancelling the token (the caller disconnected) makes the engine drop the sequence and free its slot.
+            await foreach (var e in generator.GenerateAsync(command.ToEngine(), cancellationToken).WithCancellation(cancellationToken))
+            {
+                if (e.Finish is { } reason)
+                {
+                    finish = reason.ToString();
+                }
+                else if (e.TokenId >= 0)
+                {
+                    metrics.TokenGenerated(_model);
+                }
+
+                yield return e.ToWire();
+            }
+        }
+        finally
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                finish = "Cancelled";
+            }
+
+            metrics.SequenceFinished(_model, finish);
+            LogFinished(logger, command.RequestId, _model, finish);
+        }
+    }
+
+    public Task<ReplicaStatus> GetStatusAsync()
+    {
+        var state = host.GetState(_model, out var error);
+        var generator = host.TryGetLoaded(_model);
+        return Task.FromResult(new ReplicaStatus
+        {
+            Model = _model,
+            Replica = _replica,
+            SiloAddress = silo.SiloAddress.ToString(),
+            SiloRole = role.Name,
+            LoadState = state,
+            LoadError = error,
+            Description = generator?.Model.ToWire(),
+            ActiveSequences = generator?.ActiveSequences ?? 0,
+            QueuedSequences = generator?.QueuedSequences ?? 0,
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Request {RequestId} (tenant {TenantId}) started on {Model}: {PromptTokens} prompt tokens, max {MaxTokens}")]
+    private static partial void LogStarted(ILogger logger, string requestId, string tenantId, string model, int promptTokens, int maxTokens);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Request {RequestId} on {Model} finished: {Finish}")]
+    private static partial void LogFinished(ILogger logger, string requestId, string model, string finish);
+}

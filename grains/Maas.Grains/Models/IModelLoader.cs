@@ -1,9 +1,0 @@
-using Maas.Engine.Serving;
-
-namespace Maas.Grains.Models;
-
-/// <summary>Turns a configured model into a running engine. Called once per model per worker silo.</summary>
-public interface IModelLoader
-{
-    Task<ITextGenerator> LoadAsync(ModelEntryOptions model, CancellationToken cancellationToken);
-}

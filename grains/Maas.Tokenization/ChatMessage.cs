@@ -1,0 +1,4 @@
+namespace Maas.Tokenization;
+
+/// <summary>One chat turn; Role is "system", "user" or "assistant".</summary>
+public sealed record ChatMessage(string Role, string Content);

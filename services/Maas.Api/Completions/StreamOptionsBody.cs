@@ -1,7 +1,0 @@
-namespace Maas.Api.Completions;
-
-/// <summary>OpenAI stream_options.</summary>
-public sealed record StreamOptionsBody
-{
-    public bool? IncludeUsage { get; init; }
-}

@@ -1,9 +1,0 @@
-using System.Text.Json.Serialization;
-
-namespace Maas.Api.Completions.Wire;
-
-public sealed record ChatChoice(
-    int Index,
-    ChatResponseMessage Message,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] ChatLogprobs? Logprobs,
-    string FinishReason);

@@ -1,4 +1,0 @@
-namespace Maas.Api.Completions.Wire;
-
-/// <summary>The new part of the assistant message; role only in the first chunk, nothing in the last.</summary>
-public sealed record ChatDelta(string? Role, string? Content);

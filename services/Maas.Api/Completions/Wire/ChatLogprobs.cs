@@ -1,4 +1,0 @@
-namespace Maas.Api.Completions.Wire;
-
-/// <summary>Chat logprobs: one entry per generated token.</summary>
-public sealed record ChatLogprobs(IReadOnlyList<ChatTokenLogprob> Content);

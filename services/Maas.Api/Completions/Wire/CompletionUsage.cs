@@ -1,4 +1,0 @@
-namespace Maas.Api.Completions.Wire;
-
-/// <summary>OpenAI usage block.</summary>
-public sealed record CompletionUsage(int PromptTokens, int CompletionTokens, int TotalTokens, PromptTokensDetails PromptTokensDetails);

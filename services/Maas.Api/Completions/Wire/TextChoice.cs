@@ -1,9 +1,0 @@
-using System.Text.Json.Serialization;
-
-namespace Maas.Api.Completions.Wire;
-
-public sealed record TextChoice(
-    string Text,
-    int Index,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] TextLogprobs? Logprobs,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? FinishReason);

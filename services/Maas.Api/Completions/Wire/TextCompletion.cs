@@ -1,7 +1,0 @@
-namespace Maas.Api.Completions.Wire;
-
-/// <summary>OpenAI text_completion (the response, and each streamed chunk).</summary>
-public sealed record TextCompletion(string Id, long Created, string Model, IReadOnlyList<TextChoice> Choices, CompletionUsage? Usage, string? SystemFingerprint)
-{
-    public string Object => "text_completion";
-}

@@ -1,3 +1,0 @@
-namespace Maas.Api.Errors;
-
-public sealed record OpenAiErrorResponse(OpenAiError Error);

@@ -1,0 +1,3 @@
+namespace Maas.Generation.Responses;
+
+public sealed record ChatResponseMessage(string Role, string Content);
