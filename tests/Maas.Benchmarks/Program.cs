@@ -1,7 +1,7 @@
 using Maas.Benchmarks.Engine;
 using Maas.Benchmarks.Platform;
 
-// `latency` measures a running platform, `kernels` the engine's decode kernels; anything else goes to BenchmarkDotNet.
+// `latency` measures a running platform, `kernels` the engine's decode kernels, `attention` its MLA attention; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "latency")
 {
     return await RequestLatency.RunAsync(args[1..]);
@@ -10,6 +10,11 @@ if (args.Length > 0 && args[0] == "latency")
 if (args.Length > 0 && args[0] == "kernels")
 {
     return KernelThroughput.Run(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "attention")
+{
+    return AttentionThroughput.Run(args[1..]);
 }
 
 BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(RequestLatency).Assembly).Run(args);
