@@ -24,7 +24,7 @@ public sealed partial class Program
         root.Subcommands.Add(model);
 
         root.Subcommands.Add(DevCommands.Create());
-        root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(GenerateTextCommand.Create());
         root.Subcommands.Add(BenchCommands.Create());
         root.Subcommands.Add(CheckGoldenCommand.Create());
         return root;

@@ -25,7 +25,7 @@ public static class BenchCommands
         var weights = EngineOptions.WeightsOption();
         var threads = EngineOptions.ThreadsOption();
         var command = new Command("engine", "Measure the engine on a model folder") { model, batch, promptTokens, steps, weights, threads };
-        command.SetAction(parseResult =>
+        command.SetMaasAction((parseResult, output, cancellationToken) =>
         {
             var threadCount = parseResult.GetValue(threads) is > 0 and var t ? t : Environment.ProcessorCount;
             var n = Math.Max(1, parseResult.GetValue(batch));

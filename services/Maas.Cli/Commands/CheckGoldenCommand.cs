@@ -27,7 +27,7 @@ public static class CheckGoldenCommand
             weights,
             threads,
         };
-        command.SetAction(parseResult => Run(
+        command.SetMaasAction((parseResult, output, cancellationToken) => Run(
             parseResult.GetValue(folder)!,
             parseResult.GetValue(weights)!,
             parseResult.GetValue(threads)));

@@ -10,6 +10,12 @@ public static class CliAction
 {
     public delegate Task<int> Body(ParseResult parseResult, TextWriter output, CancellationToken cancellationToken);
 
+    /// <summary>A command body that does its work synchronously (engine tools that run on the calling thread).</summary>
+    public delegate int SynchronousBody(ParseResult parseResult, TextWriter output, CancellationToken cancellationToken);
+
+    public static void SetMaasAction(this Command command, SynchronousBody body) =>
+        command.SetMaasAction((parseResult, output, cancellationToken) => Task.FromResult(body(parseResult, output, cancellationToken)));
+
     public static void SetMaasAction(this Command command, Body body)
     {
         command.SetAction(async (parseResult, cancellationToken) =>

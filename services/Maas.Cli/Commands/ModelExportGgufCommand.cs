@@ -15,13 +15,13 @@ public static class ModelExportGgufCommand
         {
             model, output,
         };
-        command.SetAction((parseResult, cancellationToken) =>
+        command.SetMaasAction((parseResult, console, cancellationToken) =>
         {
             var file = Path.GetFullPath(parseResult.GetValue(output)!);
             var watch = Stopwatch.StartNew();
             int tensors = DeepseekGgufExport.Write(Path.GetFullPath(parseResult.GetValue(model)!), file, cancellationToken);
             Console.WriteLine($"wrote {file} ({tensors} tensors, {new FileInfo(file).Length / 1e9:F2} GB, {watch.Elapsed.TotalSeconds:F1} s)");
-            return Task.FromResult(0);
+            return 0;
         });
         return command;
     }

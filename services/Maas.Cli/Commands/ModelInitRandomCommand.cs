@@ -24,7 +24,7 @@ public static class ModelInitRandomCommand
         {
             shape, layers, dtype, output, seed, tokenizer,
         };
-        command.SetAction(parseResult =>
+        command.SetMaasAction((parseResult, console, cancellationToken) =>
         {
             var folder = Path.GetFullPath(parseResult.GetValue(output)!);
             var tokenizerFolder = parseResult.GetValue(tokenizer) ?? ShippedTokenizerFolder();

@@ -1,4 +1,5 @@
 using Maas.Checkpoints;
+using Maas.Engine.Checkpoints;
 using Maas.Engine.Kernels;
 using Maas.Engine.KvCache;
 using Maas.Engine.Tests.TestSupport;

@@ -7,7 +7,7 @@ using Maas.Tokenization;
 namespace Maas.Cli.Commands;
 
 /// <summary>`maas generate`: loads a model folder and streams a completion to the terminal.</summary>
-public static class GenerateCommand
+public static class GenerateTextCommand
 {
     public static Command Create()
     {
@@ -22,7 +22,7 @@ public static class GenerateCommand
         var threads = EngineOptions.ThreadsOption();
 
         var command = new Command("generate", "Stream a completion from a model folder") { model, prompt, raw, maxTokens, temperature, topP, seed, weights, threads };
-        command.SetAction(async (parseResult, cancellationToken) =>
+        command.SetMaasAction(async (parseResult, output, cancellationToken) =>
         {
             var folder = parseResult.GetValue(model)!;
             var load = Stopwatch.StartNew();
