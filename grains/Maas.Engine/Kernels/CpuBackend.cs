@@ -33,7 +33,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         Level = SimdSupport.Resolve(level);
         _f32 = FloatKernels.For(Level);
         _q8 = Q8Kernels.For(Level);
-        Paths = new KernelPaths(Level, _f32.Path, _q8.Path);
+        Paths = KernelPaths.For(Level);
         _pool = new ComputeThreadPool(threads);
         _scratch = new NativeBuffer<float>?[_pool.ThreadCount];
         _matMul = new MatMulJob(this);
