@@ -126,6 +126,39 @@ public sealed class InferenceEngineTests(RandomModelFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Long_prompt_is_prefilled_in_chunks_interleaved_with_running_decodes()
+    {
+        // Steps of at most 16 tokens: while the 150-token prompt is prefilled, every step also decodes the running stream.
+        var steps = new System.Collections.Concurrent.ConcurrentQueue<(int Sequences, int Tokens)>();
+        await using var engine = fixture.Load(maxBatchSequences: 2, maxBatchTokens: 16, stepObserver: (s, t) => steps.Enqueue((s, t)));
+        var decoding = new TaskCompletionSource();
+        int decodedTokens = 0;
+        var running = Task.Run(async () =>
+        {
+            await foreach (var e in engine.GenerateAsync(Request("running", Prompt("Conveyor 2"), 80), CancellationToken.None))
+            {
+                if (e.TokenId >= 0 && Interlocked.Increment(ref decodedTokens) == 1)
+                {
+                    decoding.SetResult();
+                }
+            }
+        });
+        await decoding.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        int before = Volatile.Read(ref decodedTokens);
+        int[] longPrompt = [.. Enumerable.Range(0, 150).Select(i => 100 + i)];
+        var (tokens, _, _) = await RunAsync(engine, Request("long", longPrompt, 2)).WaitAsync(TimeSpan.FromSeconds(60));
+        int during = Volatile.Read(ref decodedTokens) - before;
+        await running.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, tokens.Count);
+        // 150 prompt tokens at 15 per step (one slot of 16 goes to the decode): 10 mixed steps, each a decode token too.
+        int mixed = steps.Count(s => s.Sequences == 2 && s.Tokens == 16);
+        Assert.True(mixed >= 9, $"expected the prompt in about 10 chunks next to the decode, saw {mixed} full mixed steps");
+        Assert.True(during >= mixed, $"the running sequence decoded {during} tokens while the prompt's {mixed} chunks ran");
+    }
+
+    [Fact]
     public async Task Logprobs_come_with_requested_alternatives()
     {
         var sampling = new SamplingParameters { Temperature = 0, Logprobs = true, TopLogprobs = 3 };
