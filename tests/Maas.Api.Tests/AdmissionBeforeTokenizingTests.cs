@@ -1,15 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Maas.Api.Tests.Support;
-using Maas.Generation;
-using Maas.Generation.Models;
-using Maas.Generation.Pipeline;
-using Maas.Generation.Requests;
-using Maas.Infrastructure.OpenAi;
 using Maas.Testing;
-using Maas.Tokenization;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Maas.Api.Tests;
 
@@ -32,7 +24,7 @@ public sealed class AdmissionBeforeTokenizingTests : IAsyncLifetime
     {
         Directory.CreateDirectory(_bigContextFolder);
         Directory.CreateDirectory(_noTokenizerFolder);
-        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(TestTenants.GoldenModelFolder, "config.json")))!;
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(SeededTenants.GoldenModelFolder, "config.json")))!;
         config["max_position_embeddings"] = BigContext;
         File.WriteAllText(Path.Combine(_bigContextFolder, "config.json"), config.ToJsonString());
         File.WriteAllText(Path.Combine(_noTokenizerFolder, "config.json"), config.ToJsonString());
@@ -61,12 +53,12 @@ public sealed class AdmissionBeforeTokenizingTests : IAsyncLifetime
         // The model's tokenizer cannot load: a tenant that may not use it hears 403 from admission, not the tokenizer's failure.
         const string body = $$"""{ "model": "{{NoTokenizerModel}}", "messages": [{"role": "user", "content": "hi"}] }""";
 
-        using var refused = await _api.Http.SendAsync(_api.Requests.Post("/v1/chat/completions", TestTenants.A, body));
-        using var admitted = await _api.Http.SendAsync(_api.Requests.Post("/v1/chat/completions", TestTenants.All, body));
+        using var refused = await _api.Http.SendAsync(_api.Requests.Post("/v1/chat/completions", SeededTenants.A, body));
+        using var admitted = await _api.Http.SendAsync(_api.Requests.Post("/v1/chat/completions", SeededTenants.All, body));
 
         await OpenAiErrorAssert.IsErrorAsync(refused, HttpStatusCode.Forbidden, "model_not_allowed");
         await OpenAiErrorAssert.IsErrorAsync(admitted, HttpStatusCode.InternalServerError);
-        Assert.Equal(0, await _api.Grains.GetGrain<Grains.Abstractions.Tenancy.ITenantGrain>(TestTenants.All).GetActiveRequestsAsync());
+        Assert.Equal(0, await _api.Grains.GetGrain<Grains.Abstractions.Tenancy.ITenantGrain>(SeededTenants.All).GetActiveRequestsAsync());
     }
 
     [Fact]
@@ -76,7 +68,7 @@ public sealed class AdmissionBeforeTokenizingTests : IAsyncLifetime
         var prompt = new string('<', BigContext * 16 + 1);
         var body = $$"""{ "model": "{{BigContextModel}}", "prompt": "{{prompt}}" }""";
 
-        using var response = await _api.Http.SendAsync(_api.Requests.Post("/v1/completions", TestTenants.A, body));
+        using var response = await _api.Http.SendAsync(_api.Requests.Post("/v1/completions", SeededTenants.A, body));
 
         var error = await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, "context_length_exceeded", "prompt");
         Assert.Contains("characters", error.GetProperty("message").GetString());
@@ -88,80 +80,10 @@ public sealed class AdmissionBeforeTokenizingTests : IAsyncLifetime
         // A megabyte-long word takes far longer than this host's 1 ms tokenization deadline.
         var body = $$"""{ "model": "{{BigContextModel}}", "prompt": "{{new string('a', 1 << 20)}}", "max_tokens": 1 }""";
 
-        using var response = await _api.Http.SendAsync(_api.Requests.Post("/v1/completions", TestTenants.All, body));
+        using var response = await _api.Http.SendAsync(_api.Requests.Post("/v1/completions", SeededTenants.All, body));
 
         await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.ServiceUnavailable, "tokenization_timeout");
         Assert.NotNull(response.Headers.RetryAfter);
-        Assert.Equal(0, await _api.Grains.GetGrain<Grains.Abstractions.Tenancy.ITenantGrain>(TestTenants.All).GetActiveRequestsAsync());
+        Assert.Equal(0, await _api.Grains.GetGrain<Grains.Abstractions.Tenancy.ITenantGrain>(SeededTenants.All).GetActiveRequestsAsync());
     }
-
-    [Fact]
-    public async Task A_request_waiting_too_long_for_a_tokenization_slot_is_503_tokenizer_busy()
-    {
-        using var encoder = new PromptEncoder(
-            Options.Create(new GenerationOptions { TokenizationConcurrency = 1, TokenizationQueueTimeout = TimeSpan.FromMilliseconds(50), TokenizationTimeout = TimeSpan.FromMinutes(1) }),
-            NullLogger<PromptEncoder>.Instance);
-        var model = new ServedModel(BigContextModel, _bigContextFolder, "maas", 1, BigContext, 0);
-        _ = model.Tokenizer;
-        var slow = Completion(new string('a', 2 << 20));
-        using var stop = new CancellationTokenSource();
-
-        var running = Task.Run(() => encoder.EncodeAsync(model, slow, stop.Token));
-        var busy = false;
-        for (var i = 0; i < 3000 && !busy && !running.IsCompleted; i++)
-        {
-            busy = await IsBusyAsync();
-            if (!busy)
-            {
-                await Task.Delay(10);
-            }
-        }
-
-        await stop.CancelAsync();
-        Assert.True(busy, "a second prompt was tokenized while the only slot was taken");
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
-
-        async Task<bool> IsBusyAsync()
-        {
-            try
-            {
-                await encoder.EncodeAsync(model, Completion("hi"), CancellationToken.None);
-                return false;
-            }
-            catch (ApiErrorException ex)
-            {
-                Assert.Equal(503, ex.Error.Status);
-                Assert.Equal("tokenizer_busy", ex.Error.Error.Code);
-                return true;
-            }
-        }
-    }
-
-    [Fact]
-    public void The_token_bound_admission_uses_is_never_below_the_real_count()
-    {
-        var tokenizer = TextTokenizer.Load(_bigContextFolder);
-        var template = ChatTemplate.ForModel(_bigContextFolder);
-        string[] contents = ["", "a", "hi there", "温度正常 ✅ 🦀", new string(' ', 500), "<｜User｜>x<｜Assistant｜>", "\n\n\n", "Assistant: User: "];
-        foreach (var content in contents)
-        {
-            var chat = new ValidatedGeneration
-            {
-                Kind = GenerationKind.Chat,
-                Model = BigContextModel,
-                Messages = [new ChatMessage("system", content), new ChatMessage("user", content), new ChatMessage("assistant", content), new ChatMessage("user", content)],
-                Sampling = new(),
-            };
-            Assert.True(PromptSize.Of(chat).TokenBound >= template.Encode(chat.Messages, true, tokenizer).Length, content);
-            Assert.True(PromptSize.Of(Completion(content)).TokenBound >= 1 + tokenizer.Encode(content, AddedTokenHandling.Recognize).Length, content);
-        }
-    }
-
-    private static ValidatedGeneration Completion(string prompt) => new()
-    {
-        Kind = GenerationKind.Completion,
-        Model = BigContextModel,
-        Prompt = prompt,
-        Sampling = new(),
-    };
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Maas.Api.Tests.Support;
+using Maas.Testing;
 
 namespace Maas.Api.Tests;
 
@@ -61,7 +62,7 @@ public sealed class MalformedInputTests(ApiHostFixture api)
     [MemberData(nameof(MalformedBodies))]
     public async Task Malformed_body_is_400_naming_the_field(string name, string endpoint, byte[] body, string param)
     {
-        using var response = await api.Http.SendAsync(api.Requests.PostBytes(endpoint, TestTenants.A, body));
+        using var response = await api.Http.SendAsync(api.Requests.PostBytes(endpoint, SeededTenants.A, body));
 
         var error = await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, param: param);
         Assert.True("invalid_request_error" == error.GetProperty("type").GetString(), name);

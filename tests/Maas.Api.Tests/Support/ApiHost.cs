@@ -1,8 +1,6 @@
 using System.Globalization;
 using Maas.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -38,6 +36,9 @@ public sealed class ApiHost : IAsyncDisposable
 
     public string ClusterId { get; }
 
+    /// <summary>Where worker silos join this api's cluster.</summary>
+    public PrimarySilo Primary => new(Database.ConnectionString, SiloPort, ClusterId);
+
     /// <summary>The public listener (what the gateway calls).</summary>
     public HttpClient Http { get; }
 
@@ -54,7 +55,7 @@ public sealed class ApiHost : IAsyncDisposable
     public static async Task<ApiHost> StartAsync(IReadOnlyList<(string Id, string Path)> models, IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         var database = await PostgresTestDatabase.CreateAsync();
-        await TestTenants.SeedAsync(database);
+        await SeededTenants.SeedAsync(database);
         var siloPort = FreePort.Next();
         var managementPort = FreePort.Next();
         var clusterId = "api-tests-" + Guid.NewGuid().ToString("N")[..8];
@@ -84,8 +85,7 @@ public sealed class ApiHost : IAsyncDisposable
 
         var app = ApiApplication.Build([], builder => builder.Configuration.AddInMemoryCollection(settings));
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(a => new Uri(a).Port != managementPort);
-        return new ApiHost(app, database, siloPort, clusterId, new Uri(address), new Uri($"http://127.0.0.1:{managementPort}"));
+        return new ApiHost(app, database, siloPort, clusterId, app.ListeningAddress(), app.ManagementAddress());
     }
 
     public async ValueTask DisposeAsync()

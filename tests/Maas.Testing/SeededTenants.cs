@@ -1,10 +1,12 @@
 using Maas.Infrastructure.Persistence;
-using Maas.Testing;
 
-namespace Maas.Api.Tests.Support;
+namespace Maas.Testing;
 
-/// <summary>The tenants and models every api test host is seeded with.</summary>
-public static class TestTenants
+/// <summary>
+/// The tenants and model ids that api and silo test databases are seeded with (<see cref="SeedAsync"/>), shared by
+/// the api, grain and generation tests so a tenant means the same thing in each.
+/// </summary>
+public static class SeededTenants
 {
     public const string ModelA = "model-a";
     public const string ModelB = "model-b";
@@ -26,7 +28,6 @@ public static class TestTenants
 
     public const string Disabled = "tenant-disabled";
 
-    /// <summary>A real checkpoint folder (config.json) so the api reads the model's context length.</summary>
     /// <summary>
     /// A model folder the api can serve requests for up to admission: the golden tiny model's config plus
     /// the real DeepSeek-V3 tokenizer files (the api tokenizes before it admits). No worker loads it.
@@ -35,12 +36,12 @@ public static class TestTenants
 
     private static readonly Lazy<string> ModelFolder = new(() =>
     {
-        var folder = Path.Combine(Path.GetTempPath(), "maas-api-tests-model-" + Environment.ProcessId);
+        var folder = Path.Combine(Path.GetTempPath(), "maas-tests-model-" + Environment.ProcessId);
         Directory.CreateDirectory(folder);
         File.Copy(TestEnvironment.Fixture("golden", "deepseek2-tiny-a", "config.json"), Path.Combine(folder, "config.json"), overwrite: true);
         foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json" })
         {
-            File.Copy(Path.Combine(TestEnvironment.RepositoryRoot, "infra", "models", "deepseek-v3-tokenizer", file), Path.Combine(folder, file), overwrite: true);
+            File.Copy(Path.Combine(TestEnvironment.DeepSeekV3TokenizerFolder, file), Path.Combine(folder, file), overwrite: true);
         }
 
         return folder;
