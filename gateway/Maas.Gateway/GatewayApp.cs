@@ -1,6 +1,7 @@
 using Maas.Gateway.Authentication;
 using Maas.Gateway.Forwarding;
 using Maas.Gateway.Pipeline;
+using Maas.Gateway.RateLimiting;
 using Maas.Infrastructure.Hosting;
 using Maas.Infrastructure.OpenAi;
 using Maas.Infrastructure.Redis;
@@ -40,8 +41,12 @@ public static class GatewayApp
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddOptions<RedisRequestRateLimiterOptions>()
-            .BindConfiguration("Maas:RateLimiter")
+            .BindConfiguration(RateLimiterOptions.SectionName)
             .Validate(o => o.Timeout > TimeSpan.Zero, "Maas:RateLimiter:Timeout must be positive.")
+            .ValidateOnStart();
+        services.AddOptions<RateLimiterOptions>()
+            .BindConfiguration(RateLimiterOptions.SectionName)
+            .ValidateDataAnnotations()
             .ValidateOnStart();
 
         // TryAdd: a test host may bring its own clock (rate-limit windows, signature timestamps).
@@ -59,6 +64,8 @@ public static class GatewayApp
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<RedisRequestRateLimiter>();
+        services.AddSingleton<GatewayRateLimiter>();
+        services.AddSingleton<FailedAuthenticationLimiter>();
         services.AddHostedService<ApiKeyRevocationSubscriber>();
 
         services.AddReverseProxy()

@@ -32,13 +32,14 @@ public static class ApiApplication
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        // Nothing on the api's request path needs Redis yet, so it only degrades readiness.
+        // Redis on the request path only checks request ids for replay, falling back to this process's memory: it only degrades readiness.
         builder.AddMaasServiceDefaults(DefaultManagementPort).AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);
         builder.AddMaasSilo(SiloDefaults.Api, servedModels: []);
         builder.Services.AddMaasGeneration();
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) => kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes);
         builder.Services.AddOptions<GatewaySignatureOptions>().BindConfiguration(GatewaySignatureOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<GatewayReplayGuard>();
         builder.Services.AddSingleton<ApiMetrics>();
 
         var app = builder.Build();

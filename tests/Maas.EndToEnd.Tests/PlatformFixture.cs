@@ -97,6 +97,18 @@ public sealed class PlatformFixture : IAsyncLifetime
     public Task<ServiceProcess> StartAnotherGatewayAsync(IReadOnlyDictionary<string, string> environment) =>
         ServiceProcess.StartAsync("gateway", "Maas.Gateway", GatewaySettings(), TimeSpan.FromMinutes(1), environment: environment);
 
+    /// <summary>Another gateway in front of the same api, configured like <see cref="Gateway"/> with <paramref name="overrides"/> winning. The caller disposes it.</summary>
+    public Task<ServiceProcess> StartAnotherGatewayWithSettingsAsync(IReadOnlyDictionary<string, string> overrides, string healthPath = "/health/ready")
+    {
+        var settings = GatewaySettings();
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+
+        return ServiceProcess.StartAsync("gateway", "Maas.Gateway", settings, TimeSpan.FromMinutes(1), healthPath);
+    }
+
     public async Task<TestTenant> CreateTenantAsync(string id, IReadOnlyList<string> allowedModels, int requestsPerMinute)
     {
         await using var db = Database.CreateContext();

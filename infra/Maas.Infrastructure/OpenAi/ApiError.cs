@@ -41,6 +41,10 @@ public sealed record ApiError(int Status, OpenAiError Error, int? RetryAfterSeco
     public static ApiError InvalidGatewaySignature() =>
         new(StatusCodes.Status401Unauthorized, new OpenAiError("The request was not authenticated by the gateway.", InvalidRequest, null, "invalid_gateway_signature"));
 
+    /// <summary>A correctly signed request whose request id was already used within the signature window.</summary>
+    public static ApiError ReplayedRequest() =>
+        new(StatusCodes.Status401Unauthorized, new OpenAiError("The request was already received once; a gateway request cannot be replayed.", InvalidRequest, null, "replayed_request"));
+
     public static ApiError Forbidden(string message, string code, string? param = null) =>
         new(StatusCodes.Status403Forbidden, new OpenAiError(message, InvalidRequest, param, code));
 

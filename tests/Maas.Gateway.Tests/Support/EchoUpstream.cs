@@ -1,3 +1,4 @@
+using Maas.Infrastructure.Tenancy;
 using System.Collections.Concurrent;
 using Maas.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -68,7 +69,7 @@ public sealed class EchoUpstream : IAsyncDisposable
         await context.Request.Body.CopyToAsync(body, context.RequestAborted);
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         await context.Response.WriteAsJsonAsync(
-            new EchoedRequest(context.Request.Method, context.Request.Path.Value ?? "", headers, body.Length),
+            new EchoedRequest(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", headers, body.Length, GatewaySignature.HashBody(body.ToArray())),
             context.RequestAborted);
     }
 

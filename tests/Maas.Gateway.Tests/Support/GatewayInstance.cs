@@ -47,8 +47,10 @@ public sealed class GatewayInstance : IAsyncDisposable
             ["Maas:Gateway:SigningSecret"] = SigningSecret,
             ["ReverseProxy:Clusters:api:Destinations:api-1:Address"] = upstream.BaseAddress.ToString(),
             ["Logging:LogLevel:Default"] = "Warning",
-            // Two shared cores: a slow Redis answer must not fail open and make counting tests flaky.
+            // Two shared cores: a slow Redis answer must not fall back to local counting and make counting tests flaky.
             ["Maas:RateLimiter:Timeout"] = "00:00:05",
+            // Every test client comes from 127.0.0.1; tests of the per-address limit set their own.
+            ["Maas:Gateway:FailedAuthenticationsPerMinute"] = "10000",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
