@@ -26,4 +26,8 @@ public sealed record GenerateCommand
     /// <summary>OpenAI's ignore_eos: keep generating past end-of-sequence tokens.</summary>
     [Id(6)]
     public bool IgnoreEos { get; init; }
+
+    /// <summary>Leave sampled special and added tokens out of the text (vLLM's skip_special_tokens, default true).</summary>
+    [Id(7)]
+    public bool SkipSpecialTokens { get; init; } = true;
 }

@@ -96,6 +96,7 @@ public sealed partial class GenerationPipeline(
                 Sampling = request.Sampling,
                 Stop = request.Stop,
                 IgnoreEos = request.IgnoreEos,
+                SkipSpecialTokens = request.SkipSpecialTokens,
             };
             progress = new GenerationProgress(model, request.Sampling.Logprobs, promptTokens.Length, request.ReceivedTimestamp);
             outcome = "failed";

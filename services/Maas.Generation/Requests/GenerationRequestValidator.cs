@@ -142,6 +142,7 @@ public static class GenerationRequestValidator
             Stream = stream,
             IncludeUsage = body.StreamOptions?.IncludeUsage ?? false,
             IgnoreEos = body.IgnoreEos ?? false,
+            SkipSpecialTokens = body.SkipSpecialTokens ?? true,
         };
     }
 
