@@ -27,4 +27,12 @@ public sealed class GenerationOptions
     /// <summary>Deadline of one prompt's tokenization; past it the work stops and the request is answered 503.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
     public TimeSpan TokenizationTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The consumer lease of every sequence the pipeline starts on a replica (renewed every third of it while the
+    /// request runs): when this process dies or loses the call, the worker cancels the sequence within this long
+    /// instead of computing it to max_tokens.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan ReplicaConsumerLease { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -53,7 +53,7 @@ public sealed class WorkerHostTests(WorkerHostFixture fixture) : IClassFixture<W
     }
 
     [Fact]
-    public async Task Model_only_in_the_models_table_is_loaded_on_first_generation()
+    public async Task Model_only_in_the_models_table_is_loaded_on_first_generation_when_on_demand_loads_are_allowed()
     {
         const string model = "table-only-model";
         await using (var db = fixture.Api.Database.CreateContext())

@@ -41,6 +41,7 @@ public sealed partial class GenerationPipeline(
     public const int DefaultMaxTokensCap = 4096;
 
     private readonly int _charactersPerContextToken = options.Value.PromptCharactersPerContextToken;
+    private readonly TimeSpan _consumerLease = options.Value.ReplicaConsumerLease;
 
     /// <summary>Stage 1, validate: parses an OpenAI request body (see <see cref="GenerationRequestValidator"/>).</summary>
     public static ValidatedGeneration Validate(System.Text.Json.JsonElement body, GenerationKind kind, long receivedTimestamp) =>
@@ -83,7 +84,8 @@ public sealed partial class GenerationPipeline(
         // Until the prompt is tokenized and fits, a failure is a refusal after admission: nothing was computed.
         var outcome = "rejected";
         using var renewal = new CancellationTokenSource();
-        var renewing = RenewLeaseAsync(tenant, identity, admission.LeaseDuration, renewal.Token);
+        var renewing = RepeatAsync(() => tenant.RenewAsync(identity.RequestId), admission.LeaseDuration / 3, time, identity, "tenant slot", renewal.Token);
+        var consuming = Task.CompletedTask;
         try
         {
             var promptTokens = await TokenizeAsync(model, request, contextLength, cancellationToken);
@@ -97,13 +99,18 @@ public sealed partial class GenerationPipeline(
                 Stop = request.Stop,
                 IgnoreEos = request.IgnoreEos,
                 SkipSpecialTokens = request.SkipSpecialTokens,
+                ConsumerLease = _consumerLease,
             };
             progress = new GenerationProgress(model, request.Sampling.Logprobs, promptTokens.Length, request.ReceivedTimestamp);
             outcome = "failed";
             IAsyncEnumerator<TokenChunk> tokens;
             try
             {
-                tokens = replicas.Pick(model).GenerateAsync(command, cancellationToken).GetAsyncEnumerator(cancellationToken);
+                var replica = replicas.Pick(model);
+                tokens = replica.GenerateAsync(command, cancellationToken).GetAsyncEnumerator(cancellationToken);
+
+                // Real time: the worker measures the lease on its own clock.
+                consuming = RepeatAsync(() => replica.RenewConsumerAsync(identity.RequestId), _consumerLease / 3, TimeProvider.System, identity, "replica consumer lease", renewal.Token);
             }
             catch (ArgumentException ex)
             {
@@ -134,6 +141,7 @@ public sealed partial class GenerationPipeline(
         {
             await renewal.CancelAsync();
             await renewing;
+            await consuming;
             await ReleaseAsync(tenant, identity);
             if (outcome != "completed" && cancellationToken.IsCancellationRequested)
             {
@@ -201,21 +209,24 @@ public sealed partial class GenerationPipeline(
         return update;
     }
 
-    /// <summary>Keeps the tenant slot's lease alive while a long generation runs (the lease only exists to reclaim slots of dead callers).</summary>
-    private async Task RenewLeaseAsync(ITenantGrain tenant, RequestIdentity identity, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    /// <summary>
+    /// Renews a lease every <paramref name="period"/> until the request ends: the tenant slot (its lease only exists to
+    /// reclaim slots of dead callers) and the replica's consumer lease (which cancels sequences nobody consumes).
+    /// </summary>
+    private async Task RepeatAsync<T>(Func<Task<T>> renew, TimeSpan period, TimeProvider clock, RequestIdentity identity, string what, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(leaseDuration / 3, time);
+        using var timer = new PeriodicTimer(period, clock);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
                 try
                 {
-                    await tenant.RenewAsync(identity.RequestId);
+                    await renew();
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    LogRenewFailed(logger, ex, identity.TenantId, identity.RequestId);
+                    LogRenewFailed(logger, ex, what, identity.TenantId, identity.RequestId);
                 }
             }
         }
@@ -263,8 +274,8 @@ public sealed partial class GenerationPipeline(
     [LoggerMessage(Level = LogLevel.Error, Message = "Generation for request {RequestId} failed")]
     private static partial void LogGenerationFailed(ILogger logger, Exception exception, string requestId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing tenant {TenantId} slot of request {RequestId} failed")]
-    private static partial void LogRenewFailed(ILogger logger, Exception exception, string tenantId, string requestId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the {What} of tenant {TenantId} request {RequestId} failed")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception, string what, string tenantId, string requestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing tenant {TenantId} slot of request {RequestId} failed; its lease will expire")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception, string tenantId, string requestId);
