@@ -31,7 +31,7 @@ public sealed class TenantGrainTests(SiloClusterFixture fixture)
         }
         finally
         {
-            await tenant.ReleaseAsync("twice");
+            await tenant.ReleaseAsync("twice", SettledUsage.None);
         }
     }
 
@@ -41,9 +41,9 @@ public sealed class TenantGrainTests(SiloClusterFixture fixture)
         var tenant = fixture.Client.GetGrain<ITenantGrain>(TestTenants.Single);
         Assert.True((await tenant.AdmitAsync(Request("first"))).Allowed);
         var refused = await tenant.AdmitAsync(Request("second"));
-        await tenant.ReleaseAsync("first");
+        await tenant.ReleaseAsync("first", SettledUsage.None);
         var admitted = await tenant.AdmitAsync(Request("second"));
-        await tenant.ReleaseAsync("second");
+        await tenant.ReleaseAsync("second", SettledUsage.None);
 
         Assert.Equal(AdmissionError.TooManyConcurrentRequests, refused.Error);
         Assert.True(refused.RetryAfterSeconds >= 1);
@@ -61,7 +61,7 @@ public sealed class TenantGrainTests(SiloClusterFixture fixture)
 
         Assert.Equal(0, await tenant.GetActiveRequestsAsync());
         Assert.True((await tenant.AdmitAsync(Request("after-expiry"))).Allowed);
-        await tenant.ReleaseAsync("after-expiry");
+        await tenant.ReleaseAsync("after-expiry", SettledUsage.None);
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class TenantGrainTests(SiloClusterFixture fixture)
         }
         finally
         {
-            await tenant.ReleaseAsync("renewed");
+            await tenant.ReleaseAsync("renewed", SettledUsage.None);
         }
     }
 
@@ -117,7 +117,7 @@ public sealed class TenantGrainTests(SiloClusterFixture fixture)
 
         Assert.Equal(AdmissionError.ModelNotAllowed, before.Error);
         Assert.True(after.Allowed);
-        await tenant.ReleaseAsync("refresh-2");
+        await tenant.ReleaseAsync("refresh-2", SettledUsage.None);
     }
 
     [Fact]

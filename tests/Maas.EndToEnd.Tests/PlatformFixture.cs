@@ -49,6 +49,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         RandomCheckpointWriter.Write(CheckpointFolder, CheckpointShape.Tiny, layers: 2, WeightPrecision.Bf16,
             Path.Combine(TestEnvironment.RepositoryRoot, "infra", "models", "deepseek-v3-tokenizer"), seed: 11);
         Database = await PostgresTestDatabase.CreateAsync();
+        await TestPrices.SeedAsync(Database, Model);
         Main = await CreateTenantAsync("e2e-main-" + _suffix, [], 1000);
         Restricted = await CreateTenantAsync("e2e-restricted-" + _suffix, ["no-such-model"], 1000);
         Limited = await CreateTenantAsync("e2e-limited-" + _suffix, [], RateLimitedRpm);

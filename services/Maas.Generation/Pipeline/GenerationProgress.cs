@@ -3,6 +3,7 @@ using System.Text;
 using Maas.Generation.Models;
 using Maas.Generation.Responses;
 using Maas.Grains.Abstractions.Models;
+using Maas.Infrastructure.Metering;
 
 namespace Maas.Generation.Pipeline;
 
@@ -24,6 +25,9 @@ internal sealed class GenerationProgress(ServedModel model, bool wantsLogprobs, 
 
     public TimeSpan? TimeToFirstToken { get; private set; }
 
+    /// <summary>The checkpoint digest the worker reported with its first chunk (null until a chunk carried one).</summary>
+    public string? WeightsDigest { get; private set; }
+
     /// <summary>Gap since the previous token, when the last chunk carried a token that was not the first.</summary>
     public TimeSpan? LastInterTokenGap { get; private set; }
 
@@ -32,6 +36,7 @@ internal sealed class GenerationProgress(ServedModel model, bool wantsLogprobs, 
     {
         var now = Stopwatch.GetTimestamp();
         LastInterTokenGap = null;
+        WeightsDigest ??= chunk.WeightsDigest;
         ChatTokenLogprob? logprob = null;
         if (chunk.TokenId >= 0 && chunk.Finish is null)
         {
@@ -69,6 +74,15 @@ internal sealed class GenerationProgress(ServedModel model, bool wantsLogprobs, 
     {
         GenerationFinish.Length or GenerationFinish.ContextFull => "length",
         _ => "stop",
+    };
+
+    /// <summary>The finish as metered (finer than OpenAI's: context_full and cancelled are their own reasons).</summary>
+    public UsageFinishReason UsageFinishReason => Finish switch
+    {
+        GenerationFinish.Length => UsageFinishReason.Length,
+        GenerationFinish.ContextFull => UsageFinishReason.ContextFull,
+        GenerationFinish.Cancelled => UsageFinishReason.Cancelled,
+        _ => UsageFinishReason.Stop,
     };
 
     public CompletionUsage Usage => new(PromptTokens, CompletionTokens, PromptTokens + CompletionTokens, new PromptTokensDetails(CachedPromptTokens));

@@ -56,5 +56,6 @@ public static class TestTenants
             new Tenant { Id = Single, Name = "Tenant Single", AllowedModels = [], MaxConcurrentRequests = 1 },
             new Tenant { Id = Disabled, Name = "Tenant Disabled", AllowedModels = [], Disabled = true });
         await db.SaveChangesAsync();
+        await TestPrices.SeedAsync(database, ModelA, ModelB, GenerationFixture.Model, SiloClusterFixture.ModelX, SiloClusterFixture.ModelY);
     }
 }
