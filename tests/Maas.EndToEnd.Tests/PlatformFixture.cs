@@ -27,6 +27,9 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public string CheckpointFolder { get; } = Path.Combine(Path.GetTempPath(), "maas-e2e-" + Guid.NewGuid().ToString("N")[..8]);
 
+    /// <summary>The api process's metering spill.</summary>
+    public string SpillDirectory { get; } = Path.Combine(Path.GetTempPath(), "maas-e2e-spill-" + Guid.NewGuid().ToString("N")[..8]);
+
     public ServiceProcess Api { get; private set; } = null!;
 
     public ServiceProcess Worker { get; private set; } = null!;
@@ -71,6 +74,7 @@ public sealed class PlatformFixture : IAsyncLifetime
 
         var api = Silo(apiSilo);
         api["Maas:Gateway:SigningSecret"] = SigningSecret;
+        api["Maas:Metering:SpillDirectory"] = SpillDirectory;
         Api = await StartAsync("services", "Maas.Api", api, ready);
         Worker = await StartAsync("services", "Maas.Worker", Silo(FreePort.Next()), ready);
         Gateway = await StartAsync("gateway", "Maas.Gateway", new Dictionary<string, string>
@@ -112,9 +116,12 @@ public sealed class PlatformFixture : IAsyncLifetime
             await Database.DisposeAsync();
         }
 
-        if (Directory.Exists(CheckpointFolder))
+        foreach (var folder in new[] { CheckpointFolder, SpillDirectory })
         {
-            Directory.Delete(CheckpointFolder, recursive: true);
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
         }
     }
 
