@@ -94,9 +94,11 @@ public sealed partial class GenerationPipeline(
             {
                 tokens = replicas.Pick(model).GenerateAsync(command, cancellationToken).GetAsyncEnumerator(cancellationToken);
             }
-            catch (Exception ex)
+            catch (ArgumentException ex)
             {
-                throw new ApiErrorException(MapFailure(ex, identity.RequestId));
+                // The api silo has no replica grain class: until a worker silo joins, the cluster knows no implementation.
+                LogGenerationFailed(logger, ex, identity.RequestId);
+                throw new ApiErrorException(ApiError.Unavailable("No model replica can serve this request right now."));
             }
 
             await using (tokens)
@@ -252,8 +254,8 @@ public sealed partial class GenerationPipeline(
         {
             ApiErrorException api => api.Error,
 
-            // No worker (yet) implements or can place the replica grain, a silo went away, or a call timed out.
-            OrleansException or InvalidOperationException or TimeoutException or ArgumentException => ApiError.Unavailable("No model replica can serve this request right now."),
+            // No worker can place or load the replica, a silo went away, or a call timed out.
+            OrleansException or InvalidOperationException or TimeoutException => ApiError.Unavailable("No model replica can serve this request right now."),
             _ => ApiError.Internal("Generation failed."),
         };
     }
