@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# `make bench`: engine decode benchmark on a random DeepSeek-V2-Lite-shaped 8-layer FP8 checkpoint
-# (batch 1 and 16, 2 threads), the Q8 kernel harness, then the BenchmarkDotNet micro-benchmarks. Never run by CI.
+# `make bench`: the metering path into PostgreSQL (records/s, latency added at 500 requests/s), the engine decode
+# benchmark on a random DeepSeek-V2-Lite-shaped 8-layer FP8 checkpoint (batch 1 and 16, 2 threads), the Q8 kernel
+# harness, then the BenchmarkDotNet micro-benchmarks. Never run by CI.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 MODEL="${MAAS_BENCH_MODEL:-$ROOT/.data/models/bench-v2lite-fp8}"
 THREADS="${MAAS_BENCH_THREADS:-2}"
 WEIGHTS="${MAAS_BENCH_WEIGHTS:-q8 native}"
+
+echo "== metering: group commit into PostgreSQL (a fresh database on the deps.sh server)"
+infra/dev/deps.sh start
+eval "$(infra/dev/deps.sh env)"
+export MAAS_POSTGRES
+dotnet run -c Release --project tests/Maas.Benchmarks -- metering ${METERING_BENCH_ARGS:-}
+echo
 
 dotnet build services/Maas.Cli -c Release -v q -nologo >/dev/null
 maas() { dotnet services/Maas.Cli/bin/Release/net10.0/maas.dll "$@"; }

@@ -430,7 +430,9 @@ namespace Maas.Infrastructure.Migrations
 
                     b.HasKey("RequestId", "ReceivedAt");
 
-                    b.HasIndex("TenantId", "ReceivedAt");
+                    b.HasIndex("ReceivedAt");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("ReceivedAt"), "brin");
 
                     b.ToTable("usage_events", (string)null);
                 });

@@ -34,7 +34,7 @@ internal static class MeteringSql
             recorded_at timestamp with time zone NOT NULL DEFAULT now(),
             CONSTRAINT "PK_usage_events" PRIMARY KEY (request_id, received_at)
         ) PARTITION BY RANGE (received_at);
-        CREATE INDEX "IX_usage_events_tenant_id_received_at" ON usage_events (tenant_id, received_at);
+        CREATE INDEX "IX_usage_events_received_at" ON usage_events USING brin (received_at);
         """;
 
     /// <summary>

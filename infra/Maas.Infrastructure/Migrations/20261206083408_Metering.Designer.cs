@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Maas.Infrastructure.Migrations
 {
     [DbContext(typeof(MaasDbContext))]
-    [Migration("20261206074358_Metering")]
+    [Migration("20261206083408_Metering")]
     partial class Metering
     {
         /// <inheritdoc />
@@ -433,7 +433,9 @@ namespace Maas.Infrastructure.Migrations
 
                     b.HasKey("RequestId", "ReceivedAt");
 
-                    b.HasIndex("TenantId", "ReceivedAt");
+                    b.HasIndex("ReceivedAt");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("ReceivedAt"), "brin");
 
                     b.ToTable("usage_events", (string)null);
                 });

@@ -73,10 +73,10 @@ namespace Maas.Infrastructure.Migrations
                 });
 
             // usage_events is partitioned by month of received_at (declarative partitioning), which EF Core cannot
-            // declare: the table is created here by hand, with the columns the model maps. Monthly partitions let
-            // retention drop a month in one statement instead of deleting rows, and keep each month's indexes small.
-            // PostgreSQL requires the partition key in every unique constraint, hence (request_id, received_at) as
-            // the primary key; see UsageEvent for why that is the same idempotency as request_id alone.
+            // declare: the table is created here by hand, with the columns and indexes the model maps. Monthly
+            // partitions let retention drop a month in one statement instead of deleting rows, and keep each month's
+            // index small. PostgreSQL requires the partition key in every unique constraint, hence (request_id,
+            // received_at) as the primary key; see UsageEvent for why that is the same idempotency as request_id alone.
             migrationBuilder.Sql(MeteringSql.CreateUsageEvents);
             migrationBuilder.Sql(MeteringSql.CreatePartitionFunctions);
 
