@@ -123,7 +123,10 @@ public sealed partial class GenerationPipeline(
         {
             await renewal.CancelAsync();
             await renewing;
-            await ReleaseAsync(tenant, identity, new SettledUsage(progress.PromptTokens, progress.CachedPromptTokens, progress.CompletionTokens, identity.Source == UsageSource.Batch));
+            // Metered for what was produced: the prompt counts once the engine answered at all (a request no replica
+            // could start, or that was cancelled before its first token, consumed no billable prompt).
+            var meteredPromptTokens = progress.Started ? progress.PromptTokens : 0;
+            await ReleaseAsync(tenant, identity, new SettledUsage(meteredPromptTokens, progress.CachedPromptTokens, progress.CompletionTokens, identity.Source == UsageSource.Batch));
             metrics.TokensUsed(model.Id, progress.PromptTokens, progress.CachedPromptTokens, progress.CompletionTokens);
             await RecordUsageAsync(new UsageRecord
             {
@@ -134,7 +137,7 @@ public sealed partial class GenerationPipeline(
                 WeightsDigest = progress.WeightsDigest,
                 Source = identity.Source,
                 Endpoint = request.Endpoint,
-                PromptTokens = progress.PromptTokens,
+                PromptTokens = meteredPromptTokens,
                 CachedPromptTokens = progress.CachedPromptTokens,
                 CompletionTokens = progress.CompletionTokens,
                 ReceivedAt = receivedAt,

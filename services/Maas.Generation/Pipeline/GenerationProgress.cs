@@ -17,6 +17,9 @@ internal sealed class GenerationProgress(ServedModel model, bool wantsLogprobs, 
 
     public GenerationFinish? Finish { get; private set; }
 
+    /// <summary>True once the replica sent anything: the engine took the prompt (prefill ran).</summary>
+    public bool Started { get; private set; }
+
     public int PromptTokens { get; private set; } = promptTokens;
 
     public int CachedPromptTokens { get; private set; }
@@ -36,6 +39,7 @@ internal sealed class GenerationProgress(ServedModel model, bool wantsLogprobs, 
     {
         var now = Stopwatch.GetTimestamp();
         LastInterTokenGap = null;
+        Started = true;
         WeightsDigest ??= chunk.WeightsDigest;
         ChatTokenLogprob? logprob = null;
         if (chunk.TokenId >= 0 && chunk.Finish is null)

@@ -2,6 +2,8 @@ using Maas.Infrastructure.Metering;
 using Maas.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Maas.Infrastructure.Tests.Metering;
@@ -17,7 +19,8 @@ public sealed class UsagePartitionTests : IAsyncLifetime
     {
         _database = await PostgresTestDatabase.CreateAsync();
         await TestPrices.SeedAsync(_database, "model-a");
-        _host = await MeteringHost.StartAsync(_database.ConnectionString, _spill, new Dictionary<string, string?> { ["Maas:Metering:RetentionMonths"] = "12" });
+        // The host keeps every month, so its own maintenance run at start cannot drop what a test writes into the past.
+        _host = await MeteringHost.StartAsync(_database.ConnectionString, _spill, new Dictionary<string, string?> { ["Maas:Metering:RetentionMonths"] = "0" });
     }
 
     public async Task DisposeAsync()
@@ -59,7 +62,9 @@ public sealed class UsagePartitionTests : IAsyncLifetime
         await _host.Sink.RecordAsync(UsageRecords.Of("req-current", tenant: "tenant-r"), CancellationToken.None);
 
         Assert.Contains("usage_events_p201806", await PartitionsAsync());
-        await _host.Services.GetRequiredService<UsagePartitionMaintenance>().RunOnceAsync(CancellationToken.None);
+        var retention = new UsagePartitionMaintenance(
+            _host.Services.GetRequiredService<UsageEventWriter>(), Options.Create(new MeteringOptions { RetentionMonths = 12 }), TimeProvider.System, NullLogger<UsagePartitionMaintenance>.Instance);
+        await retention.RunOnceAsync(CancellationToken.None);
 
         var partitions = await PartitionsAsync();
         Assert.DoesNotContain("usage_events_p201806", partitions);
