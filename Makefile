@@ -18,7 +18,8 @@ test:
 bench:
 	@infra/dev/bench.sh
 
-# The engine against llama.cpp (built once from npm's node-llama-cpp source bundle) on the same Q8 weights.
+# The engine against llama.cpp (built once from npm's node-llama-cpp source bundle) on the same Q8 weights:
+# prefill 512/2048, decode at batch 1 (32- and 2048-token prompts) and 16, ratios, CPU flags.
 bench-llamacpp:
 	@infra/dev/bench-llamacpp.sh
 

@@ -5,6 +5,7 @@ using Maas.Infrastructure.Hosting;
 using Maas.Infrastructure.OpenAi;
 using Maas.Infrastructure.Redis;
 using Maas.Infrastructure.Tenancy;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
@@ -40,7 +41,8 @@ public static class GatewayApp
             .Validate(o => o.Timeout > TimeSpan.Zero, "Maas:RateLimiter:Timeout must be positive.")
             .ValidateOnStart();
 
-        services.AddSingleton(TimeProvider.System);
+        // TryAdd: a test host may bring its own clock (rate-limit windows, signature timestamps).
+        services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<GatewaySignatureOptions>()
             .BindConfiguration(GatewaySignatureOptions.SectionName)
             .ValidateDataAnnotations()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make bench`: the metering path into PostgreSQL (records/s, latency added at 500 requests/s), the engine decode
-# benchmark on a random DeepSeek-V2-Lite-shaped 8-layer FP8 checkpoint (batch 1 and 16, 2 threads), the Q8 kernel
-# harness, then the BenchmarkDotNet micro-benchmarks. Never run by CI.
+# `make bench`: the metering path into PostgreSQL (records/s, latency added at 500 requests/s); the engine benchmark
+# on a random DeepSeek-V2-Lite-shaped 8-layer FP8 checkpoint (2 threads): prefill of 512 and 2,048 tokens, decode at
+# batch 1 and 16 after 32-token prompts and at batch 1 over 512 / 2,048 / 8,192 tokens of (synthetic) context; the Q8
+# and attention kernel harnesses; then the BenchmarkDotNet micro-benchmarks. Never run by CI.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -23,15 +24,18 @@ if [ ! -f "$MODEL/config.json" ]; then
 fi
 
 for weights in $WEIGHTS; do
-  for batch in 1 16; do
-    echo "== maas bench engine --weights $weights --batch $batch --threads $THREADS"
-    maas bench engine --model "$MODEL" --weights "$weights" --batch "$batch" --threads "$THREADS" --prompt-tokens 32 --steps 32
-    echo
-  done
+  echo "== maas bench engine --weights $weights --threads $THREADS"
+  maas bench engine --model "$MODEL" --weights "$weights" --threads "$THREADS" --steps 32 \
+    --cases 1x512:1,1x2048:1,1x32:32,16x32:32 --contexts 512,2048,8192
+  echo
 done
 
 echo "== kernels: one MoE layer and lm_head at batch 1-32"
 dotnet run -c Release --project tests/Maas.Benchmarks -- kernels --threads "$THREADS"
+echo
+
+echo "== attention: one layer's MLA, decode at 32-8192 tokens of context, prompt chunks"
+dotnet run -c Release --project tests/Maas.Benchmarks -- attention --threads "$THREADS"
 echo
 
 dotnet run -c Release --project tests/Maas.Benchmarks -- ${BENCH_ARGS:---filter '*'}

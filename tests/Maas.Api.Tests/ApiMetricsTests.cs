@@ -1,5 +1,6 @@
 using System.Net;
 using Maas.Api.Tests.Support;
+using Maas.Testing;
 
 namespace Maas.Api.Tests;
 
@@ -11,13 +12,13 @@ public sealed class ApiMetricsTests(ApiHostFixture api)
     public async Task Refused_generation_is_counted_by_endpoint_and_status()
     {
         const string body = """{ "model": "model-b", "messages": [{"role": "user", "content": "hi"}] }""";
-        using (var refused = await api.Http.SendAsync(api.Requests.Post("/v1/chat/completions", TestTenants.A, body)))
+        using (var refused = await api.Http.SendAsync(api.Requests.Post("/v1/chat/completions", SeededTenants.A, body)))
         {
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         }
 
         var before = Count(await api.Http.GetStringAsync("/metrics"));
-        using (var again = await api.Http.SendAsync(api.Requests.Post("/v1/chat/completions", TestTenants.A, body)))
+        using (var again = await api.Http.SendAsync(api.Requests.Post("/v1/chat/completions", SeededTenants.A, body)))
         {
             Assert.Equal(HttpStatusCode.Forbidden, again.StatusCode);
         }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Maas.Api.Tests.Support;
 using Maas.Infrastructure.Persistence;
+using Maas.Testing;
 
 namespace Maas.Api.Tests;
 
@@ -13,7 +14,7 @@ public sealed class DatabaseModelsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _api = await ApiHost.StartAsync(
-            [(TestTenants.ModelA, TestTenants.GoldenModelFolder)],
+            [(SeededTenants.ModelA, SeededTenants.GoldenModelFolder)],
             new Dictionary<string, string?> { ["Maas:ModelCatalog:RefreshInterval"] = "00:00:01" });
     }
 
@@ -25,8 +26,8 @@ public sealed class DatabaseModelsTests : IAsyncLifetime
         await using (var db = _api.Database.CreateContext())
         {
             db.Models.AddRange(
-                new ModelRegistration { Id = "db-model", Path = TestTenants.GoldenModelFolder, OwnedBy = "plant-3", CreatedAt = DateTimeOffset.UtcNow },
-                new ModelRegistration { Id = "db-disabled", Path = TestTenants.GoldenModelFolder, Enabled = false, CreatedAt = DateTimeOffset.UtcNow });
+                new ModelRegistration { Id = "db-model", Path = SeededTenants.GoldenModelFolder, OwnedBy = "plant-3", CreatedAt = DateTimeOffset.UtcNow },
+                new ModelRegistration { Id = "db-disabled", Path = SeededTenants.GoldenModelFolder, Enabled = false, CreatedAt = DateTimeOffset.UtcNow });
             await db.SaveChangesAsync();
         }
 
@@ -37,18 +38,18 @@ public sealed class DatabaseModelsTests : IAsyncLifetime
             await Task.Delay(250);
         }
 
-        Assert.Equal(["db-model", TestTenants.ModelA], ids);
-        using var model = await _api.Http.SendAsync(_api.Requests.Get("/v1/models/db-model", TestTenants.All));
+        Assert.Equal(["db-model", SeededTenants.ModelA], ids);
+        using var model = await _api.Http.SendAsync(_api.Requests.Get("/v1/models/db-model", SeededTenants.All));
         using var json = JsonDocument.Parse(await model.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, model.StatusCode);
         Assert.Equal("plant-3", json.RootElement.GetProperty("owned_by").GetString());
-        using var disabled = await _api.Http.SendAsync(_api.Requests.Get("/v1/models/db-disabled", TestTenants.All));
+        using var disabled = await _api.Http.SendAsync(_api.Requests.Get("/v1/models/db-disabled", SeededTenants.All));
         Assert.Equal(HttpStatusCode.NotFound, disabled.StatusCode);
     }
 
     private async Task<string[]> ListAsync()
     {
-        using var response = await _api.Http.SendAsync(_api.Requests.Get("/v1/models", TestTenants.All));
+        using var response = await _api.Http.SendAsync(_api.Requests.Get("/v1/models", SeededTenants.All));
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return [.. json.RootElement.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()!)];
     }

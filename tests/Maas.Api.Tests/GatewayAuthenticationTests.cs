@@ -1,6 +1,7 @@
 using System.Net;
 using Maas.Api.Tests.Support;
 using Maas.Infrastructure.Tenancy;
+using Maas.Testing;
 
 namespace Maas.Api.Tests;
 
@@ -19,7 +20,7 @@ public sealed class GatewayAuthenticationTests(ApiHostFixture api)
     [Fact]
     public async Task Request_with_a_wrong_signature_is_401()
     {
-        using var request = api.Requests.Get("/v1/models", TestTenants.A);
+        using var request = api.Requests.Get("/v1/models", SeededTenants.A);
         request.Headers.Remove(GatewayHeaders.Signature);
         request.Headers.Add(GatewayHeaders.Signature, new string('0', 64));
 
@@ -32,7 +33,7 @@ public sealed class GatewayAuthenticationTests(ApiHostFixture api)
     public async Task Request_signed_with_another_secret_is_401()
     {
         var other = new SignedRequests("another-secret-of-enough-length");
-        using var request = other.Get("/v1/models", TestTenants.A);
+        using var request = other.Get("/v1/models", SeededTenants.A);
 
         using var response = await api.Http.SendAsync(request);
 
@@ -42,7 +43,7 @@ public sealed class GatewayAuthenticationTests(ApiHostFixture api)
     [Fact]
     public async Task Request_signed_more_than_60_seconds_ago_is_401()
     {
-        using var request = api.Requests.Create(HttpMethod.Get, "/v1/models", TestTenants.A, signedAt: DateTimeOffset.UtcNow.AddSeconds(-120));
+        using var request = api.Requests.Create(HttpMethod.Get, "/v1/models", SeededTenants.A, signedAt: DateTimeOffset.UtcNow.AddSeconds(-120));
 
         using var response = await api.Http.SendAsync(request);
 
@@ -52,7 +53,7 @@ public sealed class GatewayAuthenticationTests(ApiHostFixture api)
     [Fact]
     public async Task Request_signed_within_the_allowed_skew_is_accepted()
     {
-        using var request = api.Requests.Create(HttpMethod.Get, "/v1/models", TestTenants.A, signedAt: DateTimeOffset.UtcNow.AddSeconds(-30));
+        using var request = api.Requests.Create(HttpMethod.Get, "/v1/models", SeededTenants.A, signedAt: DateTimeOffset.UtcNow.AddSeconds(-30));
 
         using var response = await api.Http.SendAsync(request);
 
@@ -62,9 +63,9 @@ public sealed class GatewayAuthenticationTests(ApiHostFixture api)
     [Fact]
     public async Task Changing_the_signed_tenant_header_breaks_the_signature()
     {
-        using var request = api.Requests.Get("/v1/models", TestTenants.A);
+        using var request = api.Requests.Get("/v1/models", SeededTenants.A);
         request.Headers.Remove(GatewayHeaders.TenantId);
-        request.Headers.Add(GatewayHeaders.TenantId, TestTenants.B);
+        request.Headers.Add(GatewayHeaders.TenantId, SeededTenants.B);
 
         using var response = await api.Http.SendAsync(request);
 
@@ -74,9 +75,9 @@ public sealed class GatewayAuthenticationTests(ApiHostFixture api)
     [Fact]
     public async Task Gateway_request_id_is_echoed_as_x_request_id_on_success_and_on_errors()
     {
-        using var ok = api.Requests.Get("/v1/models", TestTenants.A, requestId: "req-echo-ok");
+        using var ok = api.Requests.Get("/v1/models", SeededTenants.A, requestId: "req-echo-ok");
         using var okResponse = await api.Http.SendAsync(ok);
-        using var bad = api.Requests.Post("/v1/chat/completions", TestTenants.A, "{not json", requestId: "req-echo-bad");
+        using var bad = api.Requests.Post("/v1/chat/completions", SeededTenants.A, "{not json", requestId: "req-echo-bad");
         using var badResponse = await api.Http.SendAsync(bad);
 
         Assert.Equal(HttpStatusCode.OK, okResponse.StatusCode);

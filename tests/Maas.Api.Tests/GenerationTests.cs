@@ -3,12 +3,13 @@ using System.Text.Json;
 using Maas.Api.Tests.Support;
 using Maas.Grains.Abstractions.Models;
 using Maas.Grains.Abstractions.Tenancy;
+using Maas.Testing;
 
 namespace Maas.Api.Tests;
 
 /// <summary>
-/// End-to-end generation through the api silo and a real worker process running the engine on the
-/// MAAS_TEST_MODEL checkpoint. Skipped only when MAAS_TEST_MODEL is unset.
+/// Generation over HTTP through the api silo and a real worker process running the engine on a tiny random
+/// checkpoint the fixture writes (<see cref="GenerationFixture"/>).
 /// </summary>
 public sealed class GenerationTests(GenerationFixture fixture) : IClassFixture<GenerationFixture>
 {
@@ -19,7 +20,7 @@ public sealed class GenerationTests(GenerationFixture fixture) : IClassFixture<G
     public async Task Chat_completion_returns_an_assistant_message_with_usage()
     {
         const string body = """{ "model": "test-model", "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": [{"type": "text", "text": "Hello"}]}], "max_tokens": 8, "temperature": 0 }""";
-        using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Chat, TestTenants.All, body, "req-chat-1"));
+        using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Chat, SeededTenants.All, body, "req-chat-1"));
         var text = await response.Content.ReadAsStringAsync();
 
         Assert.True(response.StatusCode == HttpStatusCode.OK, text);
@@ -45,7 +46,7 @@ public sealed class GenerationTests(GenerationFixture fixture) : IClassFixture<G
     public async Task Chat_stream_sends_role_then_content_then_finish_then_usage_then_done()
     {
         const string body = """{ "model": "test-model", "messages": [{"role": "user", "content": "Count to five."}], "max_tokens": 6, "ignore_eos": true, "stream": true, "stream_options": {"include_usage": true} }""";
-        using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Chat, TestTenants.All, body), HttpCompletionOption.ResponseHeadersRead);
+        using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Chat, SeededTenants.All, body), HttpCompletionOption.ResponseHeadersRead);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
@@ -71,7 +72,7 @@ public sealed class GenerationTests(GenerationFixture fixture) : IClassFixture<G
     public async Task Completion_with_ignore_eos_generates_exactly_max_tokens()
     {
         const string body = """{ "model": "test-model", "prompt": "Once upon a time", "max_tokens": 5, "ignore_eos": true, "seed": 7 }""";
-        using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Completions, TestTenants.All, body, "req-cmpl-1"));
+        using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Completions, SeededTenants.All, body, "req-cmpl-1"));
         var text = await response.Content.ReadAsStringAsync();
 
         Assert.True(response.StatusCode == HttpStatusCode.OK, text);
@@ -87,12 +88,12 @@ public sealed class GenerationTests(GenerationFixture fixture) : IClassFixture<G
     public async Task Completion_stream_ends_with_done_and_concatenates_to_the_same_text_as_non_streaming()
     {
         const string body = """{ "model": "test-model", "prompt": "The plant", "max_tokens": 6, "ignore_eos": true, "temperature": 0 }""";
-        using var whole = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Completions, TestTenants.All, body));
+        using var whole = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Completions, SeededTenants.All, body));
         using var wholeJson = JsonDocument.Parse(await whole.Content.ReadAsStringAsync());
         var expected = wholeJson.RootElement.GetProperty("choices")[0].GetProperty("text").GetString();
 
         var streamingBody = body.Replace("\"temperature\": 0", "\"temperature\": 0, \"stream\": true", StringComparison.Ordinal);
-        using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Completions, TestTenants.All, streamingBody), HttpCompletionOption.ResponseHeadersRead);
+        using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Completions, SeededTenants.All, streamingBody), HttpCompletionOption.ResponseHeadersRead);
         var events = new List<string>();
         await foreach (var data in ServerSentEvents.ReadDataAsync(response))
         {
@@ -119,7 +120,7 @@ public sealed class GenerationTests(GenerationFixture fixture) : IClassFixture<G
     public async Task Chat_logprobs_come_back_in_the_openai_shape()
     {
         const string body = """{ "model": "test-model", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 3, "ignore_eos": true, "logprobs": true, "top_logprobs": 2 }""";
-        using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Chat, TestTenants.All, body));
+        using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Chat, SeededTenants.All, body));
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 
         var content = json.RootElement.GetProperty("choices")[0].GetProperty("logprobs").GetProperty("content").EnumerateArray().ToList();
@@ -137,7 +138,7 @@ public sealed class GenerationTests(GenerationFixture fixture) : IClassFixture<G
     {
         var prompt = string.Concat(Enumerable.Repeat("hello world ", 100_000 / 12));
         var body = JsonSerializer.Serialize(new { model = GenerationFixture.Model, prompt, max_tokens = 1 });
-        using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Completions, TestTenants.All, body));
+        using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Completions, SeededTenants.All, body));
 
         await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, "context_length_exceeded", "prompt");
     }
@@ -145,12 +146,12 @@ public sealed class GenerationTests(GenerationFixture fixture) : IClassFixture<G
     [Fact]
     public async Task Client_disconnect_cancels_the_generation_and_frees_the_tenant_slot()
     {
-        var tenant = fixture.Api.Grains.GetGrain<ITenantGrain>(TestTenants.Single);
+        var tenant = fixture.Api.Grains.GetGrain<ITenantGrain>(SeededTenants.Single);
         var replica = fixture.Api.Grains.GetGrain<IModelReplicaGrain>(ReplicaKey.Format(GenerationFixture.Model, 0));
         const string body = """{ "model": "test-model", "prompt": "Tell a very long story.", "ignore_eos": true, "stream": true }""";
         using (var cancel = new CancellationTokenSource())
         {
-            using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Completions, TestTenants.Single, body), HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+            using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Completions, SeededTenants.Single, body), HttpCompletionOption.ResponseHeadersRead, cancel.Token);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             await using var events = ServerSentEvents.ReadDataAsync(response, cancel.Token).GetAsyncEnumerator(cancel.Token);
             Assert.True(await events.MoveNextAsync());
@@ -159,13 +160,13 @@ public sealed class GenerationTests(GenerationFixture fixture) : IClassFixture<G
 
         await WaitUntilAsync(async () => await tenant.GetActiveRequestsAsync() == 0, "the tenant slot was not released");
         await WaitUntilAsync(async () => (await replica.GetStatusAsync()) is { ActiveSequences: 0, QueuedSequences: 0 }, "the engine still runs the sequence");
-        using var next = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Completions, TestTenants.Single, """{ "model": "test-model", "prompt": "Hi", "max_tokens": 1 }"""));
+        using var next = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Completions, SeededTenants.Single, """{ "model": "test-model", "prompt": "Hi", "max_tokens": 1 }"""));
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
     }
 
     private async Task<string?> CompletionTextAsync(string body)
     {
-        using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Completions, TestTenants.All, body));
+        using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Completions, SeededTenants.All, body));
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, text);
         using var json = JsonDocument.Parse(text);

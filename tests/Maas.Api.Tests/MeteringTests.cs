@@ -25,7 +25,7 @@ public sealed class MeteringTests(GenerationFixture fixture) : IClassFixture<Gen
         var requestId = "req-meter-" + Guid.NewGuid().ToString("N")[..8];
         const string body = """{ "model": "test-model", "prompt": "Pump 7 vibration", "max_tokens": 4, "ignore_eos": true }""";
         var sent = DateTimeOffset.UtcNow;
-        using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Completions, TestTenants.All, body, requestId));
+        using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Completions, SeededTenants.All, body, requestId));
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, text);
 
@@ -37,7 +37,7 @@ public sealed class MeteringTests(GenerationFixture fixture) : IClassFixture<Gen
         Assert.Equal(usage.GetProperty("prompt_tokens").GetInt32(), row.PromptTokens);
         Assert.Equal(4, row.CompletionTokens);
         Assert.Equal(0, row.CachedPromptTokens);
-        Assert.Equal((TestTenants.All, "key-1", GenerationFixture.Model), (row.TenantId, row.KeyId, row.Model));
+        Assert.Equal((SeededTenants.All, "key-1", GenerationFixture.Model), (row.TenantId, row.KeyId, row.Model));
         Assert.Equal(("api", "completions", "length"), (row.Source, row.Endpoint, row.FinishReason));
         Assert.Equal(await CheckpointDigest.ComputeAsync(fixture.CheckpointFolder, CancellationToken.None), row.WeightsDigest);
         Assert.InRange(row.ReceivedAt, sent.AddSeconds(-1), DateTimeOffset.UtcNow);
@@ -51,7 +51,7 @@ public sealed class MeteringTests(GenerationFixture fixture) : IClassFixture<Gen
     {
         var requestId = "req-meter-stream-" + Guid.NewGuid().ToString("N")[..8];
         const string body = """{ "model": "test-model", "messages": [{"role": "user", "content": "Line speed?"}], "max_tokens": 3, "ignore_eos": true, "stream": true, "stream_options": {"include_usage": true} }""";
-        using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Chat, TestTenants.All, body, requestId), HttpCompletionOption.ResponseHeadersRead);
+        using var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Chat, SeededTenants.All, body, requestId), HttpCompletionOption.ResponseHeadersRead);
         var events = new List<string>();
         await foreach (var data in ServerSentEvents.ReadDataAsync(response))
         {
@@ -69,7 +69,7 @@ public sealed class MeteringTests(GenerationFixture fixture) : IClassFixture<Gen
     {
         var requestId = "req-meter-gone-" + Guid.NewGuid().ToString("N")[..8];
         const string body = """{ "model": "test-model", "prompt": "Tell a long story", "max_tokens": 400, "ignore_eos": true, "stream": true }""";
-        using (var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Completions, TestTenants.All, body, requestId), HttpCompletionOption.ResponseHeadersRead))
+        using (var response = await fixture.Api.Http.SendAsync(fixture.Api.Requests.Post(Completions, SeededTenants.All, body, requestId), HttpCompletionOption.ResponseHeadersRead))
         {
             var seen = 0;
             await foreach (var _ in ServerSentEvents.ReadDataAsync(response))

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Maas.Api.Tests.Support;
+using Maas.Testing;
 
 namespace Maas.Api.Tests;
 
@@ -14,7 +15,7 @@ public sealed class ModelPricingTests : IAsyncLifetime
     private ApiHost _host = null!;
 
     public async Task InitializeAsync() =>
-        _host = await ApiHost.StartAsync([(TestTenants.ModelA, TestTenants.GoldenModelFolder), (UnpricedModel, TestTenants.GoldenModelFolder)]);
+        _host = await ApiHost.StartAsync([(SeededTenants.ModelA, SeededTenants.GoldenModelFolder), (UnpricedModel, SeededTenants.GoldenModelFolder)]);
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
@@ -29,7 +30,7 @@ public sealed class ModelPricingTests : IAsyncLifetime
             if (text.Contains(UnpricedModel, StringComparison.Ordinal))
             {
                 Assert.Contains("Degraded", text, StringComparison.Ordinal);
-                Assert.DoesNotContain(TestTenants.ModelA + ",", text, StringComparison.Ordinal);
+                Assert.DoesNotContain(SeededTenants.ModelA + ",", text, StringComparison.Ordinal);
                 return;
             }
 
@@ -42,7 +43,7 @@ public sealed class ModelPricingTests : IAsyncLifetime
     public async Task A_request_for_the_model_is_refused_with_503_model_not_priced()
     {
         const string body = """{ "model": "model-unpriced", "prompt": "Status", "max_tokens": 4 }""";
-        using var response = await _host.Http.SendAsync(_host.Requests.Post("/v1/completions", TestTenants.All, body));
+        using var response = await _host.Http.SendAsync(_host.Requests.Post("/v1/completions", SeededTenants.All, body));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Maas.Api.Tests.Support;
+using Maas.Testing;
 
 namespace Maas.Api.Tests;
 
@@ -11,19 +12,19 @@ public sealed class ModelsEndpointTests(ApiHostFixture api)
     [Fact]
     public async Task Models_list_contains_only_the_tenants_allowed_models()
     {
-        var forA = await ListAsync(TestTenants.A);
-        var forB = await ListAsync(TestTenants.B);
-        var forAll = await ListAsync(TestTenants.All);
+        var forA = await ListAsync(SeededTenants.A);
+        var forB = await ListAsync(SeededTenants.B);
+        var forAll = await ListAsync(SeededTenants.All);
 
-        Assert.Equal([TestTenants.ModelA], forA);
-        Assert.Equal([TestTenants.ModelB], forB);
-        Assert.Equal([TestTenants.ModelA, TestTenants.ModelB], forAll);
+        Assert.Equal([SeededTenants.ModelA], forA);
+        Assert.Equal([SeededTenants.ModelB], forB);
+        Assert.Equal([SeededTenants.ModelA, SeededTenants.ModelB], forAll);
     }
 
     [Fact]
     public async Task Models_list_has_the_openai_list_shape()
     {
-        using var response = await api.Http.SendAsync(api.Requests.Get("/v1/models", TestTenants.A));
+        using var response = await api.Http.SendAsync(api.Requests.Get("/v1/models", SeededTenants.A));
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 
         Assert.Equal("list", json.RootElement.GetProperty("object").GetString());
@@ -36,18 +37,18 @@ public sealed class ModelsEndpointTests(ApiHostFixture api)
     [Fact]
     public async Task Get_model_returns_an_allowed_model()
     {
-        using var response = await api.Http.SendAsync(api.Requests.Get("/v1/models/" + TestTenants.ModelA, TestTenants.A));
+        using var response = await api.Http.SendAsync(api.Requests.Get("/v1/models/" + SeededTenants.ModelA, SeededTenants.A));
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(TestTenants.ModelA, json.RootElement.GetProperty("id").GetString());
+        Assert.Equal(SeededTenants.ModelA, json.RootElement.GetProperty("id").GetString());
         Assert.Equal("model", json.RootElement.GetProperty("object").GetString());
     }
 
     [Fact]
     public async Task Get_model_the_tenant_may_not_use_is_404_model_not_found()
     {
-        using var response = await api.Http.SendAsync(api.Requests.Get("/v1/models/" + TestTenants.ModelB, TestTenants.A));
+        using var response = await api.Http.SendAsync(api.Requests.Get("/v1/models/" + SeededTenants.ModelB, SeededTenants.A));
 
         await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.NotFound, "model_not_found");
     }
@@ -55,7 +56,7 @@ public sealed class ModelsEndpointTests(ApiHostFixture api)
     [Fact]
     public async Task Get_unknown_model_is_404_model_not_found()
     {
-        using var response = await api.Http.SendAsync(api.Requests.Get("/v1/models/no-such-model", TestTenants.All));
+        using var response = await api.Http.SendAsync(api.Requests.Get("/v1/models/no-such-model", SeededTenants.All));
 
         await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.NotFound, "model_not_found");
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using Maas.Api.Tests.Support;
+using Maas.Testing;
 
 namespace Maas.Api.Tests;
 
@@ -64,7 +65,7 @@ public sealed class RequestValidationTests(ApiHostFixture api)
     [MemberData(nameof(InvalidRequests))]
     public async Task Invalid_request_is_400_naming_the_field(string name, string endpoint, string body, string param)
     {
-        using var response = await api.Http.SendAsync(api.Requests.Post(endpoint, TestTenants.A, body));
+        using var response = await api.Http.SendAsync(api.Requests.Post(endpoint, SeededTenants.A, body));
 
         var error = await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, param: param);
         Assert.True("invalid_request_error" == error.GetProperty("type").GetString(), name);
@@ -77,7 +78,7 @@ public sealed class RequestValidationTests(ApiHostFixture api)
     [InlineData(Completions, "")]
     public async Task Malformed_json_is_400_invalid_json(string endpoint, string body)
     {
-        using var response = await api.Http.SendAsync(api.Requests.Post(endpoint, TestTenants.A, body));
+        using var response = await api.Http.SendAsync(api.Requests.Post(endpoint, SeededTenants.A, body));
 
         await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.BadRequest, "invalid_json");
     }
@@ -86,7 +87,7 @@ public sealed class RequestValidationTests(ApiHostFixture api)
     public async Task Body_over_the_size_limit_is_413_in_the_openai_shape()
     {
         var prompt = new string('x', ApiHost.MaxRequestBodyBytes + 1024);
-        using var response = await api.Http.SendAsync(api.Requests.Post(Completions, TestTenants.A, $$"""{ "model": "model-a", "prompt": "{{prompt}}" }"""));
+        using var response = await api.Http.SendAsync(api.Requests.Post(Completions, SeededTenants.A, $$"""{ "model": "model-a", "prompt": "{{prompt}}" }"""));
 
         await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, "request_too_large");
     }
@@ -96,7 +97,7 @@ public sealed class RequestValidationTests(ApiHostFixture api)
     [InlineData(Completions, $$"""{ "model": "no-such-model", {{Prompt}} }""")]
     public async Task Unknown_model_is_404_model_not_found(string endpoint, string body)
     {
-        using var response = await api.Http.SendAsync(api.Requests.Post(endpoint, TestTenants.All, body));
+        using var response = await api.Http.SendAsync(api.Requests.Post(endpoint, SeededTenants.All, body));
 
         await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.NotFound, "model_not_found", "model");
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using Maas.Api.Tests.Support;
 using Maas.Grains.Abstractions.Tenancy;
+using Maas.Testing;
 
 namespace Maas.Api.Tests;
 
@@ -13,7 +14,7 @@ public sealed class TenantAdmissionTests(ApiHostFixture api)
     [Fact]
     public async Task Model_not_allowed_for_the_tenant_is_403_model_not_allowed()
     {
-        using var response = await api.Http.SendAsync(api.Requests.Post("/v1/chat/completions", TestTenants.B, ChatForModelA));
+        using var response = await api.Http.SendAsync(api.Requests.Post("/v1/chat/completions", SeededTenants.B, ChatForModelA));
 
         await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.Forbidden, "model_not_allowed", "model");
     }
@@ -21,7 +22,7 @@ public sealed class TenantAdmissionTests(ApiHostFixture api)
     [Fact]
     public async Task Completions_for_a_model_not_allowed_is_403()
     {
-        using var response = await api.Http.SendAsync(api.Requests.Post("/v1/completions", TestTenants.A, """{ "model": "model-b", "prompt": "hi" }"""));
+        using var response = await api.Http.SendAsync(api.Requests.Post("/v1/completions", SeededTenants.A, """{ "model": "model-b", "prompt": "hi" }"""));
 
         await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.Forbidden, "model_not_allowed");
     }
@@ -31,9 +32,9 @@ public sealed class TenantAdmissionTests(ApiHostFixture api)
     {
         // Signed as tenant B; the body's "user" and extra headers claim tenant A, which may use model-a.
         const string body = """{ "model": "model-a", "messages": [{"role": "user", "content": "hi"}], "user": "tenant-a", "tenant": "tenant-a" }""";
-        using var request = api.Requests.Post("/v1/chat/completions", TestTenants.B, body);
-        request.Headers.Add("X-Tenant-Id", TestTenants.A);
-        request.Headers.Add("OpenAI-Organization", TestTenants.A);
+        using var request = api.Requests.Post("/v1/chat/completions", SeededTenants.B, body);
+        request.Headers.Add("X-Tenant-Id", SeededTenants.A);
+        request.Headers.Add("OpenAI-Organization", SeededTenants.A);
 
         using var response = await api.Http.SendAsync(request);
 
@@ -43,7 +44,7 @@ public sealed class TenantAdmissionTests(ApiHostFixture api)
     [Fact]
     public async Task Disabled_tenant_is_403()
     {
-        using var response = await api.Http.SendAsync(api.Requests.Post("/v1/chat/completions", TestTenants.Disabled, ChatForModelA));
+        using var response = await api.Http.SendAsync(api.Requests.Post("/v1/chat/completions", SeededTenants.Disabled, ChatForModelA));
 
         await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.Forbidden, "tenant_disabled");
     }
@@ -62,12 +63,12 @@ public sealed class TenantAdmissionTests(ApiHostFixture api)
     [Fact]
     public async Task Request_beyond_the_tenants_concurrency_limit_is_429_with_retry_after()
     {
-        var tenant = api.Grains.GetGrain<ITenantGrain>(TestTenants.Single);
-        var held = await tenant.AdmitAsync(new AdmissionRequest("held-by-test", "key-1", TestTenants.ModelA, 16, 2));
+        var tenant = api.Grains.GetGrain<ITenantGrain>(SeededTenants.Single);
+        var held = await tenant.AdmitAsync(new AdmissionRequest("held-by-test", "key-1", SeededTenants.ModelA, 16, 2));
         Assert.True(held.Allowed);
         try
         {
-            using var response = await api.Http.SendAsync(api.Requests.Post("/v1/chat/completions", TestTenants.Single, ChatForModelA));
+            using var response = await api.Http.SendAsync(api.Requests.Post("/v1/chat/completions", SeededTenants.Single, ChatForModelA));
 
             var error = await OpenAiErrorAssert.IsErrorAsync(response, HttpStatusCode.TooManyRequests, "concurrency_limit_exceeded");
             Assert.Equal("rate_limit_error", error.GetProperty("type").GetString());

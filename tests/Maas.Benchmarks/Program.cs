@@ -1,11 +1,17 @@
 using Maas.Benchmarks.Engine;
 using Maas.Benchmarks.Platform;
 
-// `latency` measures a running platform, `metering` the durable usage path into PostgreSQL, `kernels` the engine's
-// decode kernels; anything else goes to BenchmarkDotNet.
+// `latency` measures a running platform, `gateway` the gateway alone in-process, `metering` the durable usage path
+// into PostgreSQL, `kernels` the engine's decode kernels, `attention` its MLA attention; anything else goes to
+// BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "latency")
 {
     return await RequestLatency.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "gateway")
+{
+    return await GatewayOverhead.RunAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "metering")
@@ -16,6 +22,11 @@ if (args.Length > 0 && args[0] == "metering")
 if (args.Length > 0 && args[0] == "kernels")
 {
     return KernelThroughput.Run(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "attention")
+{
+    return AttentionThroughput.Run(args[1..]);
 }
 
 BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(RequestLatency).Assembly).Run(args);

@@ -14,14 +14,14 @@ public sealed class GenerationThroughGatewayTests(PlatformFixture platform)
     private static readonly ChatCompletionOptions Greedy8 = new() { MaxOutputTokenCount = 8, Temperature = 0 };
 
     [Fact]
-    public async Task ListModelsShowsTheServedModel()
+    public async Task List_models_shows_the_served_model()
     {
         var models = await OpenAiClients.For(platform, platform.Main).GetOpenAIModelClient().GetModelsAsync();
         Assert.Contains(models.Value, m => m.Id == PlatformFixture.Model);
     }
 
     [Fact]
-    public async Task ChatCompletionReturnsTokensAndUsage()
+    public async Task Chat_completion_returns_tokens_and_usage()
     {
         ChatCompletion completion = await Chat.CompleteChatAsync([new UserChatMessage("Status of pump 7?")], Greedy8);
         Assert.Equal(ChatFinishReason.Length, completion.FinishReason);
@@ -32,7 +32,7 @@ public sealed class GenerationThroughGatewayTests(PlatformFixture platform)
     }
 
     [Fact]
-    public async Task StreamingGivesTheSameTextAsNonStreamingAndEndsWithUsage()
+    public async Task Streaming_gives_the_same_text_as_non_streaming_and_ends_with_usage()
     {
         var messages = new List<ChatMessage> { new UserChatMessage("Report the line speed.") };
         ChatCompletion whole = await Chat.CompleteChatAsync(messages, Greedy8);
@@ -61,7 +61,7 @@ public sealed class GenerationThroughGatewayTests(PlatformFixture platform)
     }
 
     [Fact]
-    public async Task LegacyCompletionsEndpointWorks()
+    public async Task Legacy_completions_endpoint_works()
     {
         using var http = OpenAiClients.Http(platform, platform.Main);
         using var response = await http.PostAsJsonAsync("/v1/completions", new { model = PlatformFixture.Model, prompt = "Pump 7 vibration", max_tokens = 5, temperature = 0 });
@@ -75,7 +75,7 @@ public sealed class GenerationThroughGatewayTests(PlatformFixture platform)
     }
 
     [Fact]
-    public async Task EightConcurrentRequestsShareOneBatch()
+    public async Task Eight_concurrent_requests_share_one_batch()
     {
         // Steps that ran 8 or more sequences at once: the histogram's count minus its le="7" bucket.
         const string count = "maas_worker_step_sequences_count{model=\"e2e-model\"}";
@@ -92,7 +92,7 @@ public sealed class GenerationThroughGatewayTests(PlatformFixture platform)
     }
 
     [Fact]
-    public async Task ClientThatDisconnectsMidStreamFreesItsBatchSlot()
+    public async Task Client_that_disconnects_mid_stream_frees_its_batch_slot()
     {
         const string active = "maas_worker_batch_sequences{model=\"e2e-model\"}";
         using var http = OpenAiClients.Http(platform, platform.Main);

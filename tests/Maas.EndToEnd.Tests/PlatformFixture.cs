@@ -20,6 +20,15 @@ public sealed class PlatformFixture : IAsyncLifetime
     public const int GatewayBodyLimit = 64 * 1024;
     public const int RateLimitedRpm = 3;
 
+    /// <summary>
+    /// How long gateways trust a looked-up key: far longer than any test runs, so a revoked key that stops working
+    /// was stopped by the revocation notice, never by its cache entry expiring.
+    /// </summary>
+    public static readonly TimeSpan KeyCacheTtl = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long tests wait for a revocation notice to reach a gateway: a fraction of <see cref="KeyCacheTtl"/>.</summary>
+    public static readonly TimeSpan RevocationDeadline = TimeSpan.FromSeconds(30);
+
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
     private readonly List<ServiceProcess> _processes = [];
 
@@ -50,7 +59,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         RandomCheckpointWriter.Write(CheckpointFolder, CheckpointShape.Tiny, layers: 2, WeightPrecision.Bf16,
-            Path.Combine(TestEnvironment.RepositoryRoot, "infra", "models", "deepseek-v3-tokenizer"), seed: 11);
+            TestEnvironment.DeepSeekV3TokenizerFolder, seed: 11);
         Database = await PostgresTestDatabase.CreateAsync();
         await TestPrices.SeedAsync(Database, Model);
         Main = await CreateTenantAsync("e2e-main-" + _suffix, [], 1000);
@@ -77,15 +86,15 @@ public sealed class PlatformFixture : IAsyncLifetime
         api["Maas:Metering:SpillDirectory"] = SpillDirectory;
         Api = await StartAsync("services", "Maas.Api", api, ready);
         Worker = await StartAsync("services", "Maas.Worker", Silo(FreePort.Next()), ready);
-        Gateway = await StartAsync("gateway", "Maas.Gateway", new Dictionary<string, string>
-        {
-            ["ConnectionStrings:Postgres"] = Database.ConnectionString,
-            ["ConnectionStrings:Redis"] = TestEnvironment.RedisConfiguration,
-            ["Maas:Gateway:SigningSecret"] = SigningSecret,
-            ["Maas:Gateway:MaxRequestBodyBytes"] = GatewayBodyLimit.ToString(CultureInfo.InvariantCulture),
-            ["ReverseProxy:Clusters:api:Destinations:api-1:Address"] = Api.Address.ToString(),
-        }, ready);
+        Gateway = await StartAsync("gateway", "Maas.Gateway", GatewaySettings(), ready);
     }
+
+    /// <summary>
+    /// Another gateway in front of the same api, database and Redis, configured like <see cref="Gateway"/> plus the
+    /// given environment variables (e.g. Maas__ApiKeys__RevocationChannel). The caller disposes it.
+    /// </summary>
+    public Task<ServiceProcess> StartAnotherGatewayAsync(IReadOnlyDictionary<string, string> environment) =>
+        ServiceProcess.StartAsync("gateway", "Maas.Gateway", GatewaySettings(), TimeSpan.FromMinutes(1), environment: environment);
 
     public async Task<TestTenant> CreateTenantAsync(string id, IReadOnlyList<string> allowedModels, int requestsPerMinute)
     {
@@ -124,6 +133,16 @@ public sealed class PlatformFixture : IAsyncLifetime
             }
         }
     }
+
+    private Dictionary<string, string> GatewaySettings() => new()
+    {
+        ["ConnectionStrings:Postgres"] = Database.ConnectionString,
+        ["ConnectionStrings:Redis"] = TestEnvironment.RedisConfiguration,
+        ["Maas:Gateway:SigningSecret"] = SigningSecret,
+        ["Maas:Gateway:MaxRequestBodyBytes"] = GatewayBodyLimit.ToString(CultureInfo.InvariantCulture),
+        ["Maas:Gateway:ApiKeyCacheTtl"] = KeyCacheTtl.ToString("c", CultureInfo.InvariantCulture),
+        ["ReverseProxy:Clusters:api:Destinations:api-1:Address"] = Api.Address.ToString(),
+    };
 
     private async Task<ServiceProcess> StartAsync(string folder, string project, Dictionary<string, string> settings, TimeSpan ready)
     {

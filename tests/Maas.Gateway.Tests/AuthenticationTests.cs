@@ -75,7 +75,7 @@ public sealed class AuthenticationTests(GatewayFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task Revoked_key_is_refused_within_one_second_of_the_notice()
+    public async Task Revoked_key_is_refused_on_the_notice_long_before_its_cache_entry_expires()
     {
         // A long TTL, so only the pub/sub notice can explain the key being refused in time.
         await using var gateway = await fixture.StartGatewayAsync(new Dictionary<string, string?> { ["Maas:Gateway:ApiKeyCacheTtl"] = "00:05:00" });
@@ -98,8 +98,10 @@ public sealed class AuthenticationTests(GatewayFixture fixture) : IClassFixture<
         }
 
         await using var redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RedisConfiguration);
-        var published = Stopwatch.StartNew();
         await redis.GetSubscriber().PublishAsync(RedisChannel.Literal("maas:api-keys:revoked"), key.Id.ToString("D"));
+
+        // Delivery is asynchronous, so poll; the deadline is a tenth of the cache TTL, which is not a speed requirement.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
 
         HttpStatusCode status;
         do
@@ -116,10 +118,9 @@ public sealed class AuthenticationTests(GatewayFixture fixture) : IClassFixture<
 
             await Task.Delay(20);
         }
-        while (published.Elapsed < TimeSpan.FromSeconds(1));
+        while (DateTime.UtcNow < deadline);
 
         Assert.Equal(HttpStatusCode.Unauthorized, status);
-        Assert.True(published.Elapsed < TimeSpan.FromSeconds(1), $"refused only after {published.Elapsed.TotalMilliseconds:F0} ms");
     }
 
     [Fact]

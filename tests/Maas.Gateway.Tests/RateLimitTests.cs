@@ -1,9 +1,11 @@
 using System.Net;
 using Maas.Gateway.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace Maas.Gateway.Tests;
 
+/// <summary>Per-key and per-tenant limits through the real gateway and Redis; window ends on a fake clock, never by waiting.</summary>
 public sealed class RateLimitTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
     [Fact]
@@ -29,6 +31,28 @@ public sealed class RateLimitTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.InRange(retryAfter, 1, 60);
         Assert.Equal("3", Header(limited, "x-ratelimit-limit-requests"));
         Assert.Equal("0", Header(limited, "x-ratelimit-remaining-requests"));
+    }
+
+    [Fact]
+    public async Task Key_limited_for_the_rest_of_its_window_is_allowed_again_in_the_next_window()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var gateway = await fixture.StartGatewayAsync(clock: clock);
+        var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database, keyRequestsPerMinute: 2);
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, key));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, key));
+
+        clock.Advance(TimeSpan.FromSeconds(45));
+        using var limited = await gateway.Client.SendAsync(GatewayRequests.Get("/v1/models", key.Secret));
+        clock.Advance(TimeSpan.FromSeconds(15));
+        using var nextWindow = await gateway.Client.SendAsync(GatewayRequests.Get("/v1/models", key.Secret));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Equal("15", Header(limited, "Retry-After"));
+        Assert.Equal("15s", Header(limited, "x-ratelimit-reset-requests"));
+        Assert.Equal(HttpStatusCode.OK, nextWindow.StatusCode);
+        Assert.Equal("1", Header(nextWindow, "x-ratelimit-remaining-requests"));
+        Assert.Equal("1m0s", Header(nextWindow, "x-ratelimit-reset-requests"));
     }
 
     [Fact]

@@ -37,28 +37,26 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts e.g. ("services", "Maas.Worker") with settings passed as --Key value pairs and waits until
-    /// <paramref name="healthPath"/> answers 200.
+    /// Starts e.g. ("services", "Maas.Worker") with settings passed as --Key value pairs (and, when given, environment
+    /// variables such as Maas__ApiKeys__RevocationChannel) and waits until <paramref name="healthPath"/> answers 200.
     /// </summary>
-    public static async Task<ServiceProcess> StartAsync(string folder, string project, IReadOnlyDictionary<string, string> settings, TimeSpan readyTimeout, string healthPath = "/health/ready", CancellationToken cancellationToken = default)
+    public static async Task<ServiceProcess> StartAsync(
+        string folder,
+        string project,
+        IReadOnlyDictionary<string, string> settings,
+        TimeSpan readyTimeout,
+        string healthPath = "/health/ready",
+        IReadOnlyDictionary<string, string>? environment = null,
+        CancellationToken cancellationToken = default)
     {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var output = Path.Combine(TestEnvironment.RepositoryRoot, folder, project, "bin", configuration, "net10.0");
-        var dll = Path.Combine(output, project + ".dll");
-        if (!File.Exists(dll))
+        var port = FreePort.Next();
+        var variables = new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
-            throw new FileNotFoundException($"Build {folder}/{project} ({configuration}) first.", dll);
+            variables[name] = value;
         }
 
-        var port = FreePort.Next();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = output,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(dll);
+        var start = BuildOutput.DotnetStartInfo(BuildOutput.Assembly(folder, project), variables);
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
         foreach (var (key, value) in settings)
@@ -67,7 +65,6 @@ public sealed class ServiceProcess : IAsyncDisposable
             start.ArgumentList.Add(value);
         }
 
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {project}.");
         var service = new ServiceProcess(project, process, new Uri($"http://127.0.0.1:{port}"));
         process.OutputDataReceived += (_, e) => service.Append(e.Data);

@@ -20,7 +20,8 @@ public static class RandomCheckpointWriter
     // FP8 codes hold N(0,1) x 32: well inside E4M3's ±448 range, with the block scale carrying std/32.
     private const float Fp8CodeScale = 32f;
 
-    public static void Write(string outputFolder, string shape, int layers, WeightPrecision dtype, string tokenizerFolder, int seed = 1234)
+    /// <param name="progress">Told the fraction of model.safetensors written after each tensor.</param>
+    public static void Write(string outputFolder, string shape, int layers, WeightPrecision dtype, string tokenizerFolder, int seed = 1234, IProgress<double>? progress = null)
     {
         if (dtype is not (WeightPrecision.Bf16 or WeightPrecision.Fp8))
         {
@@ -137,7 +138,7 @@ public static class RandomCheckpointWriter
         Vector("model.norm.weight", h, 0.01f, 1f);
         var headSeed = ++tensorSeed;
         writer.Add("lm_head.weight", "BF16", [config.VocabSize, h], span => FillBf16(span, normal, headSeed, 2.5f / MathF.Sqrt(h), 0f));
-        writer.Write(Path.Combine(outputFolder, "model.safetensors"));
+        writer.Write(Path.Combine(outputFolder, "model.safetensors"), progress);
     }
 
     private static float[] NormalTable(int seed)

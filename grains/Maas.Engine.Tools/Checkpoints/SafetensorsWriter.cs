@@ -53,7 +53,8 @@ public sealed class SafetensorsWriter
     public void AddFp8(string name, IReadOnlyList<long> shape, byte[] codes) =>
         Add(name, "F8_E4M3", shape, span => codes.AsSpan().CopyTo(span));
 
-    public void Write(string path)
+    /// <param name="progress">Told the fraction of tensor bytes written after each tensor.</param>
+    public void Write(string path, IProgress<double>? progress = null)
     {
         long offset = 0;
         using var header = new MemoryStream();
@@ -105,11 +106,14 @@ public sealed class SafetensorsWriter
         stream.Write(length);
         header.Position = 0;
         header.CopyTo(stream);
+        long written = 0;
         foreach (PendingTensor tensor in _tensors)
         {
             var buffer = new byte[tensor.ByteLength];
             tensor.Fill(buffer);
             stream.Write(buffer);
+            written += tensor.ByteLength;
+            progress?.Report(offset == 0 ? 1 : (double)written / offset);
         }
     }
 

@@ -17,7 +17,8 @@ namespace Maas.Engine.Tools.Gguf;
 public static class DeepseekGgufExport
 {
     /// <summary>Writes <paramref name="outputPath"/>; returns the number of tensors written.</summary>
-    public static int Write(string checkpointFolder, string outputPath, CancellationToken cancellationToken = default)
+    /// <param name="progress">Told the fraction of tensor data written (reading and converting the checkpoint is most of the time).</param>
+    public static int Write(string checkpointFolder, string outputPath, CancellationToken cancellationToken = default, IProgress<double>? progress = null)
     {
         ModelConfig c = ModelConfig.Load(checkpointFolder);
         for (int i = c.FirstKDenseReplace; i < c.NumHiddenLayers; i++)
@@ -38,7 +39,7 @@ public static class DeepseekGgufExport
         string temporary = outputPath + ".partial";
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
         {
-            gguf.WriteTo(file, cancellationToken);
+            gguf.WriteTo(file, cancellationToken, progress);
         }
 
         File.Move(temporary, outputPath, overwrite: true);

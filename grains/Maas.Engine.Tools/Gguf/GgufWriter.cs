@@ -65,7 +65,8 @@ public sealed class GgufWriter
         }
     }
 
-    public void WriteTo(Stream stream, CancellationToken cancellationToken = default)
+    /// <param name="progress">Told the fraction of tensor data written after each tensor.</param>
+    public void WriteTo(Stream stream, CancellationToken cancellationToken = default, IProgress<double>? progress = null)
     {
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         writer.Write("GGUF"u8);
@@ -96,6 +97,7 @@ public sealed class GgufWriter
 
         writer.Flush();
         Pad(stream);
+        long done = 0;
         foreach (GgufTensorEntry t in _tensors)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -108,6 +110,8 @@ public sealed class GgufWriter
             }
 
             Pad(stream);
+            done += Align(t.Bytes);
+            progress?.Report(offset == 0 ? 1 : (double)done / offset);
         }
     }
 

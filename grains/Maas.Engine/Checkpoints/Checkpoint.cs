@@ -21,6 +21,21 @@ public sealed class Checkpoint : IDisposable
 
     public int TensorCount => _tensors.Count;
 
+    /// <summary>Bytes of every tensor's data (what loading reads at most).</summary>
+    public long TotalBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (SafetensorsTensor tensor in _tensors.Values)
+            {
+                total += tensor.ByteLength;
+            }
+
+            return total;
+        }
+    }
+
     public static Checkpoint Open(string folder)
     {
         if (!Directory.Exists(folder))

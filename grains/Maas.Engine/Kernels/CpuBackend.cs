@@ -33,7 +33,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         Level = SimdSupport.Resolve(level);
         _f32 = FloatKernels.For(Level);
         _q8 = Q8Kernels.For(Level);
-        Paths = new KernelPaths(Level, _f32.Path, _q8.Path);
+        Paths = KernelPaths.For(Level);
         _pool = new ComputeThreadPool(threads);
         _scratch = new NativeBuffer<float>?[_pool.ThreadCount];
         _matMul = new MatMulJob(this);
@@ -287,7 +287,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         foreach (ExpandedAttentionArgs a in sequences)
         {
             int keys = a.StartPosition + a.Rows;
-            total += (long)ExpandedAttentionKernel.PaddedKeys(keys) * (2 * latent + rope);
+            total += ExpandedAttentionKernel.GatheredFloats(keys, latent, rope);
             scratch = Math.Max(scratch, ExpandedAttentionKernel.ScratchFloats(keys, a.KeyUp[0].Rows, rope, a.ValueUp[0].Cols));
         }
 
@@ -686,6 +686,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
     {
         private ExpandedAttentionArgs[] _sequences = new ExpandedAttentionArgs[4];
         private long[] _gathered = new long[4];
+        private nint[] _transposed = new nint[4];
         private float* _buffer;
         private int _count;
         private int _heads;
@@ -697,6 +698,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             {
                 _sequences = new ExpandedAttentionArgs[sequences.Length];
                 _gathered = new long[sequences.Length];
+                _transposed = new nint[sequences.Length];
             }
 
             sequences.CopyTo(_sequences);
@@ -713,12 +715,9 @@ internal sealed unsafe class CpuBackend : IComputeBackend
                 }
 
                 int keys = a.StartPosition + a.Rows;
-                long padded = ExpandedAttentionKernel.PaddedKeys(keys);
-                int latent = a.Cache.LatentDim;
                 _gathered[i] = offset;
-                float* latents = buffer + offset;
-                ExpandedAttentionKernel.Gather(owner._f32, a.Cache, a.Sequence, a.Layer, keys, latents, latents + padded * latent, latents + 2 * padded * latent);
-                offset += padded * (2 * latent + a.Cache.RopeDim);
+                _transposed[i] = (nint)ExpandedAttentionKernel.Gather(owner._f32, a.Cache, a.Sequence, a.Layer, keys, buffer + offset);
+                offset += ExpandedAttentionKernel.GatheredFloats(keys, a.Cache.LatentDim, a.Cache.RopeDim);
             }
 
             return _count * _heads;
@@ -732,11 +731,9 @@ internal sealed unsafe class CpuBackend : IComputeBackend
 
         public override void Execute(int chunk, int thread)
         {
-            ref ExpandedAttentionArgs a = ref _sequences[chunk / _heads];
-            long padded = ExpandedAttentionKernel.PaddedKeys(a.StartPosition + a.Rows);
-            int latent = a.Cache.LatentDim;
-            float* latents = _buffer + _gathered[chunk / _heads];
-            ExpandedAttentionKernel.AttendHead(owner._f32, a, chunk % _heads, latents, latents + padded * latent, latents + 2 * padded * latent, owner._scratch[thread]!.Pointer);
+            int entry = chunk / _heads;
+            ref ExpandedAttentionArgs a = ref _sequences[entry];
+            ExpandedAttentionKernel.AttendHead(owner._f32, a, chunk % _heads, _buffer + _gathered[entry], (float*)_transposed[entry], owner._scratch[thread]!.Pointer);
         }
     }
 

@@ -21,31 +21,48 @@ internal static unsafe class ExpandedAttentionKernel
 
     public static int PaddedKeys(int keys) => (keys + KeyAlignment - 1) / KeyAlignment * KeyAlignment;
 
+    /// <summary>
+    /// Row stride of the transposed buffers ([dims, keys]): one cache line more than the padded key count, so a column
+    /// strip's rows fall in every L1 set. A stride of a multiple of 256 bytes put a strip's rows in a few sets, and an
+    /// 8-way L1 then evicted the strip between the tiles that re-read it.
+    /// </summary>
+    public static int KeyStride(int keys) => PaddedKeys(keys) + StridePadding;
+
+    /// <summary>Floats added to power-of-two-ish row strides (one cache line), see <see cref="KeyStride"/>.</summary>
+    private const int StridePadding = 16;
+
     /// <summary>Floats of per-thread scratch one head of a run of <paramref name="keys"/> positions needs.</summary>
     public static long ScratchFloats(int keys, int nope, int rope, int v)
     {
-        long padded = PaddedKeys(keys);
-        return (nope + rope) * padded + padded * v + QueryBlock * padded + QueryBlock * (nope + rope);
+        long padded = PaddedKeys(keys), stride = KeyStride(keys);
+        return (nope + rope) * stride + padded * (v + StridePadding) + QueryBlock * stride + QueryBlock * (nope + rope);
     }
+
+    /// <summary>Floats <see cref="Gather"/> writes for <paramref name="keys"/> positions.</summary>
+    public static long GatheredFloats(int keys, int latentDim, int ropeDim) =>
+        (long)PaddedKeys(keys) * latentDim + (long)KeyStride(keys) * (latentDim + ropeDim);
 
     /// <summary>
     /// Gathers a sequence's cached entries of one layer, positions [0, count), into f32 buffers padded with zeros to
-    /// <see cref="PaddedKeys"/>(count) positions: latents [padded, latentDim] (row-major, for V), latentsT
-    /// [latentDim, padded] and ropeT [ropeDim, padded] (transposed, for the key products).
+    /// <see cref="PaddedKeys"/>(count) positions: latents [padded, latentDim] (row-major, for V), then latentsT
+    /// [latentDim, stride] and ropeT [ropeDim, stride] (transposed, for the key products; stride <see cref="KeyStride"/>).
+    /// Returns latentsT; ropeT follows it.
     /// </summary>
-    public static void Gather(FloatKernels k, PagedKvCache cache, KvSequence sequence, int layer, int count, float* latents, float* latentsT, float* ropeT)
+    public static float* Gather(FloatKernels k, PagedKvCache cache, KvSequence sequence, int layer, int count, float* latents)
     {
         int latentDim = cache.LatentDim, ropeDim = cache.RopeDim, entryDim = cache.EntryDim;
-        int padded = PaddedKeys(count);
+        int padded = PaddedKeys(count), stride = KeyStride(count);
+        float* latentsT = latents + (long)padded * latentDim;
+        float* ropeT = latentsT + (long)latentDim * stride;
         new Span<float>(latents + (long)count * latentDim, (padded - count) * latentDim).Clear();
         for (int i = 0; i < latentDim; i++)
         {
-            new Span<float>(latentsT + (long)i * padded + count, padded - count).Clear();
+            new Span<float>(latentsT + (long)i * stride + count, stride - count).Clear();
         }
 
         for (int i = 0; i < ropeDim; i++)
         {
-            new Span<float>(ropeT + (long)i * padded + count, padded - count).Clear();
+            new Span<float>(ropeT + (long)i * stride + count, stride - count).Clear();
         }
 
         bool f32 = cache.ElementType == KvCacheElementType.F32;
@@ -71,37 +88,40 @@ internal static unsafe class ExpandedAttentionKernel
                 new ReadOnlySpan<float>(entry, latentDim).CopyTo(new Span<float>(row, latentDim));
                 for (int i = 0; i < latentDim; i++)
                 {
-                    latentsT[(long)i * padded + t] = entry[i];
+                    latentsT[(long)i * stride + t] = entry[i];
                 }
 
                 for (int i = 0; i < ropeDim; i++)
                 {
-                    ropeT[(long)i * padded + t] = entry[latentDim + i];
+                    ropeT[(long)i * stride + t] = entry[latentDim + i];
                 }
             }
         }
+
+        return latentsT;
     }
 
     /// <summary>
-    /// One head of <paramref name="a"/>: writes its v outputs of every row. <paramref name="latents"/>, <paramref name="latentsT"/>
-    /// and <paramref name="ropeT"/> come from <see cref="Gather"/> over StartPosition + Rows positions.
+    /// One head of <paramref name="a"/>: writes its v outputs of every row. <paramref name="latents"/> is what
+    /// <see cref="Gather"/> wrote for StartPosition + Rows positions, <paramref name="latentsT"/> what it returned.
     /// </summary>
-    public static void AttendHead(FloatKernels k, in ExpandedAttentionArgs a, int head, float* latents, float* latentsT, float* ropeT, float* scratch)
+    public static void AttendHead(FloatKernels k, in ExpandedAttentionArgs a, int head, float* latents, float* latentsT, float* scratch)
     {
         PagedKvCache cache = a.Cache;
         int latentDim = cache.LatentDim, ropeDim = cache.RopeDim;
         int nope = a.KeyUp[head].Rows, v = a.ValueUp[head].Cols, qDim = nope + ropeDim;
-        int keys = PaddedKeys(a.StartPosition + a.Rows);
+        int keys = PaddedKeys(a.StartPosition + a.Rows), stride = KeyStride(a.StartPosition + a.Rows), valueStride = v + StridePadding;
+        float* ropeT = latentsT + (long)latentDim * stride;
 
-        // Scratch: keysT [nope + rope, keys], values [keys, v], scores [QueryBlock, keys], query block [QueryBlock, nope + rope].
+        // Scratch: keysT [nope + rope, stride], values [keys, v + padding], scores [QueryBlock, visible + padding], query block [QueryBlock, nope + rope].
         float* keysT = scratch;
-        float* values = keysT + (long)qDim * keys;
-        float* scores = values + (long)keys * v;
-        float* query = scores + (long)QueryBlock * keys;
+        float* values = keysT + (long)qDim * stride;
+        float* scores = values + (long)keys * valueStride;
+        float* query = scores + (long)QueryBlock * stride;
 
-        k.MatMulInputMajor((float*)a.KeyUp[head].Data, latentDim, nope, latentsT, latentDim, keys, keysT, keys, 0, keys);
-        new ReadOnlySpan<float>(ropeT, ropeDim * keys).CopyTo(new Span<float>(keysT + (long)nope * keys, ropeDim * keys));
-        k.MatMulInputMajor(latents, latentDim, keys, (float*)a.ValueUp[head].Data, latentDim, v, values, v, 0, v);
+        k.MatMulInputMajor((float*)a.KeyUp[head].Data, latentDim, nope, latentsT, latentDim, stride, keysT, stride, 0, keys);
+        new ReadOnlySpan<float>(ropeT, ropeDim * stride).CopyTo(new Span<float>(keysT + (long)nope * stride, ropeDim * stride));
+        k.MatMulInputMajor(latents, latentDim, keys, (float*)a.ValueUp[head].Data, latentDim, v, values, valueStride, 0, v);
 
         for (int r0 = 0; r0 < a.Rows; r0 += QueryBlock)
         {
@@ -118,17 +138,18 @@ internal static unsafe class ExpandedAttentionKernel
                 }
             }
 
-            k.MatMulInputMajor(query, qDim, rows, keysT, qDim, keys, scores, visible, 0, visible);
+            int scoreStride = visible + StridePadding;
+            k.MatMulInputMajor(query, qDim, rows, keysT, qDim, stride, scores, scoreStride, 0, visible);
             for (int r = 0; r < rows; r++)
             {
-                float* row = scores + (long)r * visible;
+                float* row = scores + (long)r * scoreStride;
                 int count = a.StartPosition + r0 + r + 1;
                 k.Softmax(row, count);
                 new Span<float>(row + count, visible - count).Clear();
             }
 
             float* output = a.Output + (long)r0 * a.OutputRowStride + (long)head * v;
-            k.MatMulInputMajor(scores, visible, rows, values, visible, v, output, a.OutputRowStride, 0, v);
+            k.MatMulInputMajor(scores, scoreStride, rows, values, visible, valueStride, output, a.OutputRowStride, 0, v);
         }
     }
 }

@@ -59,6 +59,13 @@ internal abstract unsafe class FloatKernels
     /// </summary>
     public abstract void MatMulInputMajor(float* x, int xStride, int rows, float* w, int inputs, int outputs, float* y, int yStride, int first, int last);
 
+    /// <summary>
+    /// y[t, o] += Σ_i x[t, i]·w[i·wStride + o] for rows t &lt; <paramref name="rows"/> and outputs o &lt; <paramref name="outputs"/>,
+    /// w f32 or BF16 (widened on load): attention's value sum over one page of cached latents, the probabilities of a
+    /// group of heads broadcast into a register tile of outputs, so each cached row is read once for the group.
+    /// </summary>
+    public abstract void AccumulateInputMajor(float* x, int xStride, int rows, void* w, bool bf16, int wStride, int inputs, float* y, int yStride, int outputs);
+
     public abstract void RmsNorm(float* x, float* weight, float eps, float* y, int n);
 
     /// <summary>gate = silu(gate)·up.</summary>

@@ -51,6 +51,9 @@ internal sealed unsafe class ScalarFloatKernels : FloatKernels
     public override void MatMulInputMajor(float* x, int xStride, int rows, float* w, int inputs, int outputs, float* y, int yStride, int first, int last) =>
         ScalarKernels.MatMulInputMajor(x, xStride, rows, w, inputs, outputs, y, yStride, first, last);
 
+    public override void AccumulateInputMajor(float* x, int xStride, int rows, void* w, bool bf16, int wStride, int inputs, float* y, int yStride, int outputs) =>
+        ScalarKernels.AccumulateInputMajor(x, xStride, rows, w, bf16, wStride, inputs, y, yStride, outputs);
+
     public override void RmsNorm(float* x, float* weight, float eps, float* y, int n) => ScalarKernels.RmsNorm(x, weight, eps, y, n);
 
     public override void SiluMul(float* gate, float* up, int n) => ScalarKernels.SiluMul(gate, up, n);

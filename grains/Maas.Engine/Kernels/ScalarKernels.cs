@@ -265,6 +265,25 @@ internal static unsafe class ScalarKernels
         }
     }
 
+    /// <summary>y[t, o] += Σ_i x[t, i]·w[i·wStride + o] with w f32 or BF16.</summary>
+    public static void AccumulateInputMajor(float* x, int xStride, int rows, void* w, bool bf16, int wStride, int inputs, float* y, int yStride, int outputs)
+    {
+        for (int t = 0; t < rows; t++)
+        {
+            for (int o = 0; o < outputs; o++)
+            {
+                float sum = y[(long)t * yStride + o];
+                for (int i = 0; i < inputs; i++)
+                {
+                    long index = (long)i * wStride + o;
+                    sum += x[(long)t * xStride + i] * (bf16 ? Bf16.Decode(((ushort*)w)[index]) : ((float*)w)[index]);
+                }
+
+                y[(long)t * yStride + o] = sum;
+            }
+        }
+    }
+
     public static void RmsNorm(float* x, float* weight, float eps, float* y, int n)
     {
         float sumSquares = 0;

@@ -393,6 +393,108 @@ internal sealed unsafe class VectorFloatKernels<TOps, TVec> : FloatKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public override void AccumulateInputMajor(float* x, int xStride, int rows, void* w, bool bf16, int wStride, int inputs, float* y, int yStride, int outputs)
+    {
+        int c = TOps.Count;
+        int o = 0;
+        for (; o + 2 * c <= outputs; o += 2 * c)
+        {
+            if (bf16)
+            {
+                AccumulateStrip<ushort, Bf16Elements>(x, xStride, rows, (ushort*)w + o, wStride, inputs, y + o, yStride);
+            }
+            else
+            {
+                AccumulateStrip<float, F32Elements>(x, xStride, rows, (float*)w + o, wStride, inputs, y + o, yStride);
+            }
+        }
+
+        if (o < outputs)
+        {
+            void* rest = bf16 ? (ushort*)w + o : (float*)w + o;
+            ScalarKernels.AccumulateInputMajor(x, xStride, rows, rest, bf16, wStride, inputs, y + o, yStride, outputs - o);
+        }
+    }
+
+    /// <summary>How an element type loads as a vector of f32 (the value sum reads f32 or BF16 cache pages).</summary>
+    private interface IElements<TElement>
+        where TElement : unmanaged
+    {
+        static abstract TVec Load(TElement* p);
+    }
+
+    private readonly struct F32Elements : IElements<float>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVec Load(float* p) => TOps.Load(p);
+    }
+
+    private readonly struct Bf16Elements : IElements<ushort>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TVec Load(ushort* p) => TOps.LoadBf16(p);
+    }
+
+    /// <summary>Two vectors of outputs for every row: 4 rows at a time (8 accumulators), then single rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AccumulateStrip<TElement, TElements>(float* x, int xStride, int rows, TElement* w, int wStride, int inputs, float* y, int yStride)
+        where TElement : unmanaged
+        where TElements : struct, IElements<TElement>
+    {
+        int c = TOps.Count;
+        int t = 0;
+        for (; t + 4 <= rows; t += 4)
+        {
+            float* x0 = x + (long)t * xStride, x1 = x0 + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
+            float* y0 = y + (long)t * yStride, y1 = y0 + yStride, y2 = y1 + yStride, y3 = y2 + yStride;
+            TVec a00 = TOps.Load(y0), a01 = TOps.Load(y0 + c), a10 = TOps.Load(y1), a11 = TOps.Load(y1 + c);
+            TVec a20 = TOps.Load(y2), a21 = TOps.Load(y2 + c), a30 = TOps.Load(y3), a31 = TOps.Load(y3 + c);
+            for (int i = 0; i < inputs; i++)
+            {
+                TElement* wi = w + (long)i * wStride;
+                TVec w0 = TElements.Load(wi), w1 = TElements.Load(wi + c);
+                TVec b = TOps.Broadcast(x0[i]);
+                a00 = TOps.MultiplyAdd(b, w0, a00);
+                a01 = TOps.MultiplyAdd(b, w1, a01);
+                b = TOps.Broadcast(x1[i]);
+                a10 = TOps.MultiplyAdd(b, w0, a10);
+                a11 = TOps.MultiplyAdd(b, w1, a11);
+                b = TOps.Broadcast(x2[i]);
+                a20 = TOps.MultiplyAdd(b, w0, a20);
+                a21 = TOps.MultiplyAdd(b, w1, a21);
+                b = TOps.Broadcast(x3[i]);
+                a30 = TOps.MultiplyAdd(b, w0, a30);
+                a31 = TOps.MultiplyAdd(b, w1, a31);
+            }
+
+            TOps.Store(a00, y0);
+            TOps.Store(a01, y0 + c);
+            TOps.Store(a10, y1);
+            TOps.Store(a11, y1 + c);
+            TOps.Store(a20, y2);
+            TOps.Store(a21, y2 + c);
+            TOps.Store(a30, y3);
+            TOps.Store(a31, y3 + c);
+        }
+
+        for (; t < rows; t++)
+        {
+            float* xt = x + (long)t * xStride, yt = y + (long)t * yStride;
+            TVec a0 = TOps.Load(yt), a1 = TOps.Load(yt + c);
+            for (int i = 0; i < inputs; i++)
+            {
+                TElement* wi = w + (long)i * wStride;
+                TVec b = TOps.Broadcast(xt[i]);
+                a0 = TOps.MultiplyAdd(b, TElements.Load(wi), a0);
+                a1 = TOps.MultiplyAdd(b, TElements.Load(wi + c), a1);
+            }
+
+            TOps.Store(a0, yt);
+            TOps.Store(a1, yt + c);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void RmsNorm(float* x, float* weight, float eps, float* y, int n)
     {
         int c = TOps.Count;

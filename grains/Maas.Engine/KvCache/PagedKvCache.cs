@@ -157,6 +157,37 @@ public sealed unsafe class PagedKvCache : IDisposable
         }
     }
 
+    /// <summary>
+    /// Appends <paramref name="tokens"/> positions of random latents and rope keys (values in [-1, 1]) to a sequence
+    /// whose pages are reserved. For benchmarks of decode at long context: a step's cost depends on how many entries
+    /// attention reads, not on their values, and filling 8,192 positions by prefill would take minutes.
+    /// </summary>
+    public void AppendRandomEntries(KvSequence sequence, int tokens, int seed)
+    {
+        CheckOwned(sequence);
+        if (sequence.Length + tokens > sequence.Capacity)
+        {
+            throw new ArgumentException($"sequence {sequence.Id} has room for {sequence.Capacity - sequence.Length} more tokens, not {tokens}", nameof(tokens));
+        }
+
+        var random = new Random(seed);
+        float* entry = stackalloc float[EntryDim];
+        for (int t = 0; t < tokens; t++)
+        {
+            for (int layer = 0; layer < Layers; layer++)
+            {
+                for (int i = 0; i < EntryDim; i++)
+                {
+                    entry[i] = random.NextSingle() * 2 - 1;
+                }
+
+                Write(sequence, layer, sequence.Length, entry, entry + LatentDim);
+            }
+
+            sequence.Length++;
+        }
+    }
+
     /// <summary>One token's cached entry (latent then rope key) as f32, for reference code.</summary>
     internal void ReadEntry(KvSequence sequence, int layer, int position, Span<float> target)
     {

@@ -108,7 +108,7 @@ public sealed unsafe class DeepseekModel : IDisposable
         DeepseekWeights weights;
         using (Checkpoint checkpoint = Checkpoint.Open(folder))
         {
-            weights = DeepseekWeightsLoader.Load(checkpoint, config, options.Weights);
+            weights = DeepseekWeightsLoader.Load(checkpoint, config, options.Weights, options.Progress);
         }
 
         try

@@ -11,9 +11,9 @@ namespace Maas.Engine.Model;
 /// </summary>
 internal static unsafe class DeepseekWeightsLoader
 {
-    public static DeepseekWeights Load(Checkpoint checkpoint, ModelConfig config, WeightPrecision precision)
+    public static DeepseekWeights Load(Checkpoint checkpoint, ModelConfig config, WeightPrecision precision, IProgress<ModelLoadProgress>? progress = null)
     {
-        var loader = new WeightLoader(checkpoint, precision);
+        var loader = new WeightLoader(checkpoint, precision, progress);
         var owned = new List<IDisposable>();
         try
         {
@@ -43,6 +43,7 @@ internal static unsafe class DeepseekWeightsLoader
                 ? embedding
                 : loader.Matrix("lm_head.weight", config.VocabSize, hidden, edgePrecision);
             owned.Add(lmHead);
+            loader.ReportDone();
             return new DeepseekWeights
             {
                 Embedding = embedding,

@@ -18,6 +18,12 @@ public sealed record ModelLoadOptions
     public int MaxContextLength { get; init; }
 
     /// <summary>
+    /// Told after every tensor read (on the loading thread) and once when the model is ready; for progress bars,
+    /// progress log lines and load gauges. Loading a large checkpoint takes minutes.
+    /// </summary>
+    public IProgress<ModelLoadProgress>? Progress { get; init; }
+
+    /// <summary>
     /// The kernels' instruction set (null: MAAS_ENGINE_SIMD, else the widest the CPU supports). A level the CPU
     /// lacks is refused at load.
     /// </summary>

@@ -34,6 +34,9 @@ public sealed class InferenceEngine : ITextGenerator
 
     public int QueuedSequences => _scheduler.QueuedSequences;
 
+    /// <summary>The code path each kernel family of the model's backend runs.</summary>
+    public Kernels.KernelPaths Kernels => _model.Kernels;
+
     /// <summary>Forward steps run so far (a step is one batch through the model).</summary>
     public long Steps => _scheduler.Steps;
 
@@ -51,6 +54,8 @@ public sealed class InferenceEngine : ITextGenerator
             Weights = options.Weights,
             Threads = options.Threads,
             MaxBatchTokens = Math.Max(options.MaxBatchTokens, options.MaxBatchSequences),
+            Progress = options.LoadProgress,
+            Simd = options.Simd,
         });
         try
         {

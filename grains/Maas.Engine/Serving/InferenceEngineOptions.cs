@@ -28,6 +28,12 @@ public sealed record InferenceEngineOptions
     /// </summary>
     public Action<int, int>? StepObserver { get; init; }
 
+    /// <summary>Told as the checkpoint loads (see <see cref="Model.ModelLoadOptions.Progress"/>).</summary>
+    public IProgress<Model.ModelLoadProgress>? LoadProgress { get; init; }
+
+    /// <summary>The kernels' instruction set (null: MAAS_ENGINE_SIMD, else the widest the CPU supports).</summary>
+    public Kernels.SimdLevel? Simd { get; init; }
+
     /// <summary>Caps the model's context length (0 keeps the model's).</summary>
     public int MaxContextLength { get; init; }
 }

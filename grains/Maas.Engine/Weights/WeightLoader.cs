@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Maas.Checkpoints;
 using Maas.Engine.Checkpoints;
+using Maas.Engine.Model;
 
 namespace Maas.Engine.Weights;
 
@@ -9,11 +10,33 @@ internal sealed unsafe class WeightLoader
 {
     private readonly Checkpoint _checkpoint;
     private readonly WeightPrecision _precision;
+    private readonly IProgress<ModelLoadProgress>? _progress;
+    private readonly long _totalBytes;
+    private long _loadedBytes;
+    private int _loadedTensors;
 
-    public WeightLoader(Checkpoint checkpoint, WeightPrecision precision)
+    public WeightLoader(Checkpoint checkpoint, WeightPrecision precision, IProgress<ModelLoadProgress>? progress = null)
     {
         _checkpoint = checkpoint;
         _precision = precision;
+        _progress = progress;
+        _totalBytes = progress is null ? 0 : checkpoint.TotalBytes;
+    }
+
+    /// <summary>Reports the final state once the caller has built everything it needs from the checkpoint.</summary>
+    public void ReportDone() =>
+        _progress?.Report(new ModelLoadProgress(_totalBytes, _totalBytes, _loadedTensors, _checkpoint.TensorCount, Done: true));
+
+    private void Loaded(SafetensorsTensor tensor, SafetensorsTensor? scales)
+    {
+        if (_progress is null)
+        {
+            return;
+        }
+
+        _loadedBytes += tensor.ByteLength + (scales?.ByteLength ?? 0);
+        _loadedTensors += scales is null ? 1 : 2;
+        _progress.Report(new ModelLoadProgress(Math.Min(_loadedBytes, _totalBytes), _totalBytes, _loadedTensors, _checkpoint.TensorCount, Done: false));
     }
 
     public Checkpoint Checkpoint => _checkpoint;
@@ -64,6 +87,7 @@ internal sealed unsafe class WeightLoader
                 break;
         }
 
+        Loaded(tensor, scales);
         return matrix;
     }
 
@@ -74,6 +98,7 @@ internal sealed unsafe class WeightLoader
         float[] values = GC.AllocateArray<float>(length, pinned: true);
         LoadedParameters += length;
         ReadRow(tensor, null, 0, length, values);
+        Loaded(tensor, null);
         return values;
     }
 

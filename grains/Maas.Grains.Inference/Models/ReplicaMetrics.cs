@@ -1,8 +1,9 @@
+using Maas.Engine.Kernels;
 using Prometheus;
 
 namespace Maas.Grains.Inference.Models;
 
-/// <summary>Worker engine metrics: sequences in the batch, sequences queued, tokens generated.</summary>
+/// <summary>Worker engine metrics: sequences in the batch, sequences queued, tokens generated, load progress, kernel paths.</summary>
 public sealed class ReplicaMetrics
 {
     private static readonly Gauge BatchSequences = Metrics.CreateGauge(
@@ -27,6 +28,13 @@ public sealed class ReplicaMetrics
     private static readonly Histogram StepTokens = Metrics.CreateHistogram(
         "maas_worker_step_tokens", "Tokens in each engine step (prefill chunks plus decode tokens).",
         new HistogramConfiguration { LabelNames = ["model"], Buckets = Histogram.ExponentialBuckets(1, 2, 12) });
+
+    private static readonly Gauge LoadFraction = Metrics.CreateGauge(
+        "maas_worker_model_load_progress", "Fraction of the model's checkpoint read and converted (1 once loaded).", "model");
+
+    private static readonly Gauge KernelPath = Metrics.CreateGauge(
+        "maas_worker_kernel_path", "1 for the code path each kernel family of the model's engine runs (family simd is the instruction-set level).",
+        "model", "family", "path");
 
     private int _observing;
 
@@ -60,6 +68,19 @@ public sealed class ReplicaMetrics
             sequences.Observe(s);
             tokens.Observe(t);
         };
+    }
+
+    public static void LoadProgress(string model, double fraction) => LoadFraction.WithLabels(model).Set(fraction);
+
+    public static void Kernels(string model, KernelPaths paths)
+    {
+        KernelPath.WithLabels(model, "simd", SimdSupport.Name(paths.Level)).Set(1);
+        foreach (var family in new[] { "f32", "bf16", "fp8", "attention" })
+        {
+            KernelPath.WithLabels(model, family, paths.Float).Set(1);
+        }
+
+        KernelPath.WithLabels(model, "q8", paths.Q8).Set(1);
     }
 
     public void TokenGenerated(string model) => TokensGenerated.WithLabels(model).Inc();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Maas.Engine;
+using Maas.Engine.Kernels;
 
 namespace Maas.Cli.Commands;
 
@@ -14,6 +15,35 @@ public static class EngineOptions
     }
 
     public static Option<int> ThreadsOption() => new("--threads") { Description = "Compute threads (default: one per core)" };
+
+    public static Option<string?> SimdOption() =>
+        new("--simd") { Description = "scalar | vector128 | avx2 | avx-vnni | avx512: force a narrower kernel path (default: MAAS_ENGINE_SIMD, else the widest the CPU has)" };
+
+    public static SimdLevel? Simd(ParseResult parseResult, Option<string?> option) =>
+        parseResult.GetValue(option) is { Length: > 0 } name ? SimdSupport.Parse(name) : null;
+
+    /// <summary>The CPU's model name (Linux /proc/cpuinfo), else the architecture.</summary>
+    public static string CpuName()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+            {
+                if (line.StartsWith("model name", StringComparison.Ordinal) && line.IndexOf(':') is > 0 and var colon)
+                {
+                    return line[(colon + 1)..].Trim();
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString();
+    }
 
     public static WeightPrecision Weights(ParseResult parseResult, Option<string> option) => parseResult.GetValue(option) switch
     {

@@ -33,8 +33,9 @@ public static class GenerateTextCommand
                 Threads = parseResult.GetValue(threads),
                 MaxBatchSequences = 1,
                 KvCacheTokens = 8192,
+                LoadProgress = TerminalProgressBar.For(parseResult, "loading model"),
             });
-            Console.Error.WriteLine($"loaded {engine.Model.Architecture} in {load.Elapsed.TotalSeconds:F1} s");
+            Console.Error.WriteLine($"loaded {engine.Model.Architecture} in {load.Elapsed.TotalSeconds:F1} s; kernels: {engine.Kernels}");
 
             var text = parseResult.GetValue(prompt)!;
             var tokenizer = engine.Tokenizer;

@@ -19,7 +19,7 @@ public static class ModelExportGgufCommand
         {
             var file = Path.GetFullPath(parseResult.GetValue(output)!);
             var watch = Stopwatch.StartNew();
-            int tensors = DeepseekGgufExport.Write(Path.GetFullPath(parseResult.GetValue(model)!), file, cancellationToken);
+            int tensors = DeepseekGgufExport.Write(Path.GetFullPath(parseResult.GetValue(model)!), file, cancellationToken, TerminalProgressBar.For(parseResult, "writing GGUF"));
             Console.WriteLine($"wrote {file} ({tensors} tensors, {new FileInfo(file).Length / 1e9:F2} GB, {watch.Elapsed.TotalSeconds:F1} s)");
             return 0;
         });

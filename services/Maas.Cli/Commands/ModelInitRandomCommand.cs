@@ -30,7 +30,7 @@ public static class ModelInitRandomCommand
             var tokenizerFolder = parseResult.GetValue(tokenizer) ?? ShippedTokenizerFolder();
             var precision = parseResult.GetValue(dtype) == "fp8" ? WeightPrecision.Fp8 : WeightPrecision.Bf16;
             var watch = Stopwatch.StartNew();
-            RandomCheckpointWriter.Write(folder, parseResult.GetValue(shape)!, parseResult.GetValue(layers), precision, tokenizerFolder, parseResult.GetValue(seed));
+            RandomCheckpointWriter.Write(folder, parseResult.GetValue(shape)!, parseResult.GetValue(layers), precision, tokenizerFolder, parseResult.GetValue(seed), TerminalProgressBar.For(parseResult, "writing model.safetensors"));
             var bytes = new FileInfo(Path.Combine(folder, "model.safetensors")).Length;
             Console.WriteLine($"wrote {folder} ({bytes / 1e9:F2} GB, {watch.Elapsed.TotalSeconds:F1} s). Random weights: the model's text is not meaningful.");
             return 0;

@@ -1,8 +1,6 @@
 using System.Globalization;
 using Maas.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -43,6 +41,9 @@ public sealed class ApiHost : IAsyncDisposable
 
     public string ClusterId { get; }
 
+    /// <summary>Where worker silos join this api's cluster.</summary>
+    public PrimarySilo Primary => new(Database.ConnectionString, SiloPort, ClusterId);
+
     public HttpClient Http { get; }
 
     public SignedRequests Requests { get; } = new(SigningSecret);
@@ -55,7 +56,7 @@ public sealed class ApiHost : IAsyncDisposable
     public static async Task<ApiHost> StartAsync(IReadOnlyList<(string Id, string Path)> models, IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         var database = await PostgresTestDatabase.CreateAsync();
-        await TestTenants.SeedAsync(database);
+        await SeededTenants.SeedAsync(database);
         var siloPort = FreePort.Next();
         var clusterId = "api-tests-" + Guid.NewGuid().ToString("N")[..8];
         var spill = Path.Combine(Path.GetTempPath(), "maas-api-spill-" + Guid.NewGuid().ToString("N")[..8]);
@@ -85,8 +86,7 @@ public sealed class ApiHost : IAsyncDisposable
 
         var app = ApiApplication.Build([], builder => builder.Configuration.AddInMemoryCollection(settings));
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new ApiHost(app, database, siloPort, clusterId, new Uri(address), spill);
+        return new ApiHost(app, database, siloPort, clusterId, app.ListeningAddress(), spill);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,3 +1,5 @@
+using Maas.Testing;
+
 namespace Maas.Api.Tests.Support;
 
 /// <summary>One api host with two models (model-a, model-b) that point at a golden checkpoint folder; no worker.</summary>
@@ -15,7 +17,7 @@ public sealed class ApiHostFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _host = await ApiHost.StartAsync([(TestTenants.ModelA, TestTenants.GoldenModelFolder), (TestTenants.ModelB, TestTenants.GoldenModelFolder)]);
+        _host = await ApiHost.StartAsync([(SeededTenants.ModelA, SeededTenants.GoldenModelFolder), (SeededTenants.ModelB, SeededTenants.GoldenModelFolder)]);
     }
 
     public async Task DisposeAsync()

@@ -13,12 +13,12 @@ public sealed class GenerationFixture : IAsyncLifetime
 {
     public const string Model = "test-model";
 
-    private readonly string _checkpoint = Path.Combine(Path.GetTempPath(), "maas-api-tests-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly TemporaryFolder _checkpoint = new("maas-api-tests-");
     private ApiHost? _api;
     private ServiceProcess? _worker;
 
     /// <summary>The checkpoint the worker serves (its files define the weights digest on usage records).</summary>
-    public string CheckpointFolder => _checkpoint;
+    public string CheckpointFolder => _checkpoint.Path;
 
     public ApiHost Api => _api ?? throw new InvalidOperationException("Not started.");
 
@@ -26,27 +26,15 @@ public sealed class GenerationFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        RandomCheckpointWriter.Write(_checkpoint, CheckpointShape.Tiny, layers: 2, WeightPrecision.Bf16,
-            Path.Combine(TestEnvironment.RepositoryRoot, "infra", "models", "deepseek-v3-tokenizer"), seed: 5);
-        _api = await ApiHost.StartAsync([(Model, _checkpoint)]);
-        _worker = await WorkerProcesses.StartAsync(_api, Model, _checkpoint, TimeSpan.FromMinutes(5));
+        RandomCheckpointWriter.Write(_checkpoint.Path, CheckpointShape.Tiny, layers: 2, WeightPrecision.Bf16,
+            TestEnvironment.DeepSeekV3TokenizerFolder, seed: 5);
+        _api = await ApiHost.StartAsync([(Model, _checkpoint.Path)]);
+        _worker = await WorkerProcesses.StartAsync(_api.Primary, Model, _checkpoint.Path, TimeSpan.FromMinutes(5));
     }
 
     public async Task DisposeAsync()
     {
-        if (_worker is not null)
-        {
-            await _worker.DisposeAsync();
-        }
-
-        if (_api is not null)
-        {
-            await _api.DisposeAsync();
-        }
-
-        if (Directory.Exists(_checkpoint))
-        {
-            Directory.Delete(_checkpoint, recursive: true);
-        }
+        await AsyncDisposal.InOrderAsync(_worker, _api);
+        _checkpoint.Dispose();
     }
 }

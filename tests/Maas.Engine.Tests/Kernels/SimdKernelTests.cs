@@ -129,6 +129,37 @@ public sealed unsafe class SimdKernelTests
 
     [Theory]
     [MemberData(nameof(Sizes))]
+    public void AccumulateInputMajor_matches_scalar_for_f32_and_bf16_rows(SimdLevel level, int n)
+    {
+        // n outputs (odd sizes leave a scalar tail), 1-6 rows (a 4-row tile plus single rows), 16 inputs as in a cache page.
+        FloatKernels k = FloatKernels.For(level);
+        var rng = new Random(400 + n);
+        const int inputs = 16, xStride = inputs + 1;
+        int wStride = n + 5, rows = 1 + n % 6;
+        float[] x = KernelTestData.Random(rng, rows * xStride);
+        float[] wf = KernelTestData.Random(rng, inputs * wStride);
+        ushort[] wb = wf.Select(Bf16.Encode).ToArray();
+        foreach (bool bf16 in new[] { false, true })
+        {
+            float[] expected = KernelTestData.Random(rng, rows * n);
+            float[] actual = (float[])expected.Clone();
+            fixed (float* px = x)
+            fixed (float* pwf = wf)
+            fixed (ushort* pwb = wb)
+            fixed (float* pe = expected)
+            fixed (float* pa = actual)
+            {
+                void* w = bf16 ? pwb : pwf;
+                ScalarKernels.AccumulateInputMajor(px, xStride, rows, w, bf16, wStride, inputs, pe, n, n);
+                k.AccumulateInputMajor(px, xStride, rows, w, bf16, wStride, inputs, pa, n, n);
+            }
+
+            Assert.True(KernelTestData.MaxRelativeDiff(actual, expected) < 1e-5, $"bf16 {bf16}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
     public void Fp8_row_dequantization_matches_the_decode_table(SimdLevel level, int n)
     {
         FloatKernels k = FloatKernels.For(level);

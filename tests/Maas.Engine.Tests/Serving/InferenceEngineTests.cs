@@ -42,7 +42,7 @@ public sealed class InferenceEngineTests(RandomModelFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task MaxTokensEndsWithLengthAndCountsTokens()
+    public async Task Max_tokens_ends_with_length_and_counts_tokens()
     {
         var (tokens, _, final) = await RunAsync(Engine, Request("len", Prompt("The pump on line 4"), 9));
         Assert.Equal(9, tokens.Count);
@@ -52,7 +52,7 @@ public sealed class InferenceEngineTests(RandomModelFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task SameSeedGivesSameTokensAndOtherSeedsDiffer()
+    public async Task Same_seed_gives_same_tokens_and_other_seeds_differ()
     {
         var sampling = new SamplingParameters { Temperature = 1.0f, Seed = 1234 };
         var a = await RunAsync(Engine, Request("a", Prompt("Seeded"), 24, sampling));
@@ -63,7 +63,7 @@ public sealed class InferenceEngineTests(RandomModelFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task SequencesInOneBatchGetTheSameTokensAsAlone()
+    public async Task Sequences_in_one_batch_get_the_same_tokens_as_alone()
     {
         string[] texts = ["Valve 7 reports", "Temperature of the kiln", "A", "Shift report for the night crew at plant 3", "Maintenance", "Error code 0x1F", "Hello", "Torque"];
         var alone = new List<List<int>>();
@@ -88,7 +88,7 @@ public sealed class InferenceEngineTests(RandomModelFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task StopStringEndsGenerationBeforeIt()
+    public async Task Stop_string_ends_generation_before_it()
     {
         var free = await RunAsync(Engine, Request("free", Prompt("Line speed"), 16));
         Assert.True(free.Text.Length > 6, "the random model should produce some text");
@@ -102,7 +102,7 @@ public sealed class InferenceEngineTests(RandomModelFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task CancellingFreesTheBatchSlot()
+    public async Task Cancelling_frees_the_batch_slot()
     {
         await using var engine = fixture.Load(maxBatchSequences: 1);
         using var cts = new CancellationTokenSource();
@@ -126,7 +126,40 @@ public sealed class InferenceEngineTests(RandomModelFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task LogprobsComeWithRequestedAlternatives()
+    public async Task Long_prompt_is_prefilled_in_chunks_interleaved_with_running_decodes()
+    {
+        // Steps of at most 16 tokens: while the 150-token prompt is prefilled, every step also decodes the running stream.
+        var steps = new System.Collections.Concurrent.ConcurrentQueue<(int Sequences, int Tokens)>();
+        await using var engine = fixture.Load(maxBatchSequences: 2, maxBatchTokens: 16, stepObserver: (s, t) => steps.Enqueue((s, t)));
+        var decoding = new TaskCompletionSource();
+        int decodedTokens = 0;
+        var running = Task.Run(async () =>
+        {
+            await foreach (var e in engine.GenerateAsync(Request("running", Prompt("Conveyor 2"), 80), CancellationToken.None))
+            {
+                if (e.TokenId >= 0 && Interlocked.Increment(ref decodedTokens) == 1)
+                {
+                    decoding.SetResult();
+                }
+            }
+        });
+        await decoding.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        int before = Volatile.Read(ref decodedTokens);
+        int[] longPrompt = [.. Enumerable.Range(0, 150).Select(i => 100 + i)];
+        var (tokens, _, _) = await RunAsync(engine, Request("long", longPrompt, 2)).WaitAsync(TimeSpan.FromSeconds(60));
+        int during = Volatile.Read(ref decodedTokens) - before;
+        await running.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, tokens.Count);
+        // 150 prompt tokens at 15 per step (one slot of 16 goes to the decode): 10 mixed steps, each a decode token too.
+        int mixed = steps.Count(s => s.Sequences == 2 && s.Tokens == 16);
+        Assert.True(mixed >= 9, $"expected the prompt in about 10 chunks next to the decode, saw {mixed} full mixed steps");
+        Assert.True(during >= mixed, $"the running sequence decoded {during} tokens while the prompt's {mixed} chunks ran");
+    }
+
+    [Fact]
+    public async Task Logprobs_come_with_requested_alternatives()
     {
         var sampling = new SamplingParameters { Temperature = 0, Logprobs = true, TopLogprobs = 3 };
         await foreach (var e in Engine.GenerateAsync(Request("lp", Prompt("Logprobs"), 4, sampling), CancellationToken.None))
@@ -147,7 +180,7 @@ public sealed class InferenceEngineTests(RandomModelFixture fixture) : IClassFix
     }
 
     [Fact]
-    public void BadPromptsAreRefusedBeforeQueueing()
+    public void Bad_prompts_are_refused_before_queueing()
     {
         Assert.Throws<ArgumentException>(() => Engine.GenerateAsync(Request("empty", [], 4), CancellationToken.None).GetAsyncEnumerator().MoveNextAsync().AsTask().GetAwaiter().GetResult());
         Assert.Throws<ArgumentException>(() => Engine.GenerateAsync(Request("oov", [Engine.Model.VocabSize], 4), CancellationToken.None).GetAsyncEnumerator().MoveNextAsync().AsTask().GetAwaiter().GetResult());

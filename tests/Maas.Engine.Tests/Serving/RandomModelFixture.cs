@@ -24,14 +24,15 @@ public sealed class RandomModelFixture : IAsyncLifetime
     }
 
     /// <summary>A second, independent engine on the same checkpoint (F32 KV so batched and alone agree to float noise).</summary>
-    public InferenceEngine Load(int maxBatchSequences = MaxBatchSequences) => InferenceEngine.Load(new InferenceEngineOptions
+    public InferenceEngine Load(int maxBatchSequences = MaxBatchSequences, int maxBatchTokens = 256, Action<int, int>? stepObserver = null) => InferenceEngine.Load(new InferenceEngineOptions
     {
         ModelPath = Folder,
         MaxBatchSequences = maxBatchSequences,
-        MaxBatchTokens = 256,
+        MaxBatchTokens = maxBatchTokens,
         KvCacheTokens = 8192,
         KvCache = KvCacheElementType.F32,
         Threads = 2,
+        StepObserver = stepObserver,
     });
 
     public async Task DisposeAsync()

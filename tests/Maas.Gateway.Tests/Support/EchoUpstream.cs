@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
+using Maas.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Maas.Gateway.Tests.Support;
@@ -46,8 +43,7 @@ public sealed class EchoUpstream : IAsyncDisposable
         app.MapGet("/v1/stream", upstream.StreamAsync);
         app.Map("/{**path}", EchoAsync);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        upstream.BaseAddress = new Uri(address + "/");
+        upstream.BaseAddress = app.ListeningAddress();
         return upstream;
     }
 

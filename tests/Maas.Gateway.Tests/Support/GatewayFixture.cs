@@ -19,8 +19,8 @@ public sealed class GatewayFixture : IAsyncLifetime
         Gateway = await GatewayInstance.StartAsync(Database.ConnectionString, Upstream);
     }
 
-    public Task<GatewayInstance> StartGatewayAsync(IDictionary<string, string?>? overrides = null) =>
-        GatewayInstance.StartAsync(Database.ConnectionString, Upstream, overrides);
+    public Task<GatewayInstance> StartGatewayAsync(IDictionary<string, string?>? overrides = null, TimeProvider? clock = null) =>
+        GatewayInstance.StartAsync(Database.ConnectionString, Upstream, overrides, clock);
 
     public async Task DisposeAsync()
     {

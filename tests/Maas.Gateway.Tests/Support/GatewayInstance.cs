@@ -2,9 +2,6 @@ using System.Net;
 using Maas.Gateway.Authentication;
 using Maas.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -30,8 +27,11 @@ public sealed class GatewayInstance : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    /// <summary>Starts a gateway against <paramref name="postgres"/>, the test Redis and <paramref name="upstream"/>; <paramref name="overrides"/> win.</summary>
-    public static async Task<GatewayInstance> StartAsync(string postgres, EchoUpstream upstream, IDictionary<string, string?>? overrides = null)
+    /// <summary>
+    /// Starts a gateway against <paramref name="postgres"/>, the test Redis and <paramref name="upstream"/>; <paramref name="overrides"/> win.
+    /// With a <paramref name="clock"/>, the gateway's time (rate-limit windows, signature timestamps) is that clock's.
+    /// </summary>
+    public static async Task<GatewayInstance> StartAsync(string postgres, EchoUpstream upstream, IDictionary<string, string?>? overrides = null, TimeProvider? clock = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -52,6 +52,10 @@ public sealed class GatewayInstance : IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.ClearProviders();
+            if (clock is not null)
+            {
+                builder.Services.AddSingleton(clock);
+            }
         });
         app.Urls.Add("http://127.0.0.1:0");
         try
@@ -64,8 +68,7 @@ public sealed class GatewayInstance : IAsyncDisposable
             throw;
         }
 
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new GatewayInstance(app, new Uri(address + "/"));
+        return new GatewayInstance(app, app.ListeningAddress());
     }
 
     /// <summary>Waits until the revocation subscription is live, so a published notice cannot be missed.</summary>

@@ -116,7 +116,7 @@ public sealed class ServiceDefaultsTests
     [Fact]
     public async Task Migrate_on_start_applies_the_schema_to_an_empty_database()
     {
-        await using var database = await EmptyDatabase.CreateAsync();
+        await using var database = await PostgresTestDatabase.CreateEmptyAsync();
         var settings = Settings(database.ConnectionString, TestEnvironment.RedisConfiguration);
         settings[PostgresOptions.MigrateOnStartKey] = "true";
         await using var service = await TestService.StartAsync(settings);

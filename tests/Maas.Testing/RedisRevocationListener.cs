@@ -1,13 +1,12 @@
 using Maas.Infrastructure.Redis;
 using Maas.Infrastructure.Tenancy;
-using Maas.Testing;
 using StackExchange.Redis;
 
-namespace Maas.Infrastructure.Tests;
+namespace Maas.Testing;
 
 /// <summary>
-/// A real subscription to the revocation channel, as a gateway has. Other test runs may publish
-/// on the same Redis, so it waits for one specific key id and ignores the rest.
+/// A real subscription to a revocation channel (the default one unless told otherwise), as a gateway has. Other
+/// test runs may publish on the same Redis, so it waits for one specific key id and ignores the rest.
 /// </summary>
 public sealed class RedisRevocationListener : IAsyncDisposable
 {
@@ -20,11 +19,16 @@ public sealed class RedisRevocationListener : IAsyncDisposable
         _queue = queue;
     }
 
-    public static async Task<RedisRevocationListener> StartAsync()
+    public static async Task<RedisRevocationListener> StartAsync(string channel = ApiKeyRevocationOptions.DefaultChannel)
     {
         var redis = await RedisConnectionFactory.ConnectAsync(TestEnvironment.RedisConfiguration, 3000, CancellationToken.None);
-        Assert.True(redis.IsConnected, "the test Redis must be running (infra/dev/deps.sh start)");
-        var queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(ApiKeyRevocationOptions.DefaultChannel));
+        if (!redis.IsConnected)
+        {
+            await redis.DisposeAsync();
+            throw new InvalidOperationException("The test Redis must be running (infra/dev/deps.sh start).");
+        }
+
+        var queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(channel));
         return new RedisRevocationListener(redis, queue);
     }
 

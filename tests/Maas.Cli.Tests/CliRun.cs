@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace Maas.Infrastructure.Tests.Cli;
+namespace Maas.Cli.Tests;
 
 /// <summary>Runs the real `maas` command tree in-process and captures what it prints.</summary>
 public sealed record CliRun(int ExitCode, string Output, string Error)

@@ -1,9 +1,9 @@
-using Maas.Api.Tests.Support;
 using Maas.Grains.Abstractions.Models;
 using Maas.Grains.Abstractions.Placement;
+using Maas.Grains.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Maas.Api.Tests;
+namespace Maas.Grains.Tests;
 
 /// <summary>Model replica grains activate only on worker silos, preferring workers configured for their model.</summary>
 [Collection(SiloClusterCollection.Name)]

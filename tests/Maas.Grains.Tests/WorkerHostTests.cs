@@ -1,11 +1,12 @@
 using System.Net;
-using Maas.Api.Tests.Support;
 using Maas.Grains.Abstractions.Models;
 using Maas.Grains.Abstractions.Placement;
+using Maas.Grains.Tests.Support;
+using Maas.Testing;
 
-namespace Maas.Api.Tests;
+namespace Maas.Grains.Tests;
 
-/// <summary>The real worker process: joins the api's cluster as a worker silo, hosts replicas, reports readiness and metrics.</summary>
+/// <summary>The real worker process (ModelReplicaHost in a worker silo): joins an api-role silo's cluster, hosts replicas, reports readiness and metrics.</summary>
 public sealed class WorkerHostTests(WorkerHostFixture fixture) : IClassFixture<WorkerHostFixture>
 {
     [Fact]
@@ -16,7 +17,7 @@ public sealed class WorkerHostTests(WorkerHostFixture fixture) : IClassFixture<W
         Assert.Equal(SiloRoles.Worker, status.SiloRole);
         Assert.Equal(WorkerHostFixture.Model, status.Model);
         Assert.NotEqual(fixture.Api.SiloAddress, status.SiloAddress);
-        Assert.DoesNotContain($":{fixture.Api.SiloPort}:", status.SiloAddress, StringComparison.Ordinal);
+        Assert.DoesNotContain($":{fixture.Api.Primary.SiloPort}:", status.SiloAddress, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -63,7 +64,7 @@ public sealed class WorkerHostTests(WorkerHostFixture fixture) : IClassFixture<W
 
         var replica = fixture.Api.Grains.GetGrain<IModelReplicaGrain>(ReplicaKey.Format(model, 0));
         var before = await replica.GetStatusAsync();
-        var command = new GenerateCommand { RequestId = "table-only-1", TenantId = TestTenants.All, PromptTokens = [1, 2, 3], MaxTokens = 1 };
+        var command = new GenerateCommand { RequestId = "table-only-1", TenantId = SeededTenants.All, PromptTokens = [1, 2, 3], MaxTokens = 1 };
 
         // The folder does not exist, so the load itself fails: proof the worker found the model in the table and tried.
         await Assert.ThrowsAnyAsync<Exception>(async () =>

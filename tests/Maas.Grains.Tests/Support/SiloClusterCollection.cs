@@ -1,6 +1,6 @@
-namespace Maas.Api.Tests.Support;
+namespace Maas.Grains.Tests.Support;
 
-/// <summary>Test classes that share one three-silo cluster.</summary>
+/// <summary>Test classes that share one three-silo cluster (and its clock).</summary>
 [CollectionDefinition(Name)]
 public sealed class SiloClusterCollection : ICollectionFixture<SiloClusterFixture>
 {

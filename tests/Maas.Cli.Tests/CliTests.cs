@@ -3,7 +3,7 @@ using Maas.Infrastructure.Tenancy;
 using Maas.Testing;
 using Microsoft.EntityFrameworkCore;
 
-namespace Maas.Infrastructure.Tests.Cli;
+namespace Maas.Cli.Tests;
 
 public sealed class CliTests : IAsyncLifetime
 {
@@ -19,7 +19,7 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Db_migrate_creates_the_schema_on_an_empty_database_and_is_idempotent()
     {
-        await using var empty = await EmptyDatabase.CreateAsync();
+        await using var empty = await PostgresTestDatabase.CreateEmptyAsync();
 
         var first = await CliRun.InvokeAsync("db", "migrate", "--postgres", empty.ConnectionString);
         Assert.Equal(0, first.ExitCode);

@@ -1,14 +1,15 @@
-using Maas.Api.Tests.Support;
+using Maas.Grains.Tests.Support;
 using Maas.Grains.Abstractions.Tenancy;
 using Maas.Infrastructure.Billing;
 using Maas.Infrastructure.Persistence;
 using Maas.Testing;
 
-namespace Maas.Api.Tests;
+namespace Maas.Grains.Tests;
 
 /// <summary>
 /// Monthly budgets in the tenant grain on a real silo with real PostgreSQL: worst-case reservation at admission,
-/// settlement at release, month-to-date spend loaded once from the rollups, key budgets, unpriced models.
+/// settlement at release, month-to-date spend loaded once from the rollups, key budgets, unpriced models. Months and
+/// lease expiry follow the cluster's fake clock.
 /// </summary>
 [Collection(SiloClusterCollection.Name)]
 public sealed class TenantBudgetTests(SiloClusterFixture fixture)
@@ -90,7 +91,7 @@ public sealed class TenantBudgetTests(SiloClusterFixture fixture)
     public async Task Month_to_date_spend_is_loaded_from_the_rollups_on_activation()
     {
         var (tenantId, key) = await CreateTenantAsync(monthlyBudget: 1m);
-        var now = DateTimeOffset.UtcNow;
+        var now = fixture.Clock.GetUtcNow();
         var month = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
         await using (var db = fixture.Database.CreateContext())
         {
@@ -129,7 +130,7 @@ public sealed class TenantBudgetTests(SiloClusterFixture fixture)
         var tenant = fixture.Client.GetGrain<ITenantGrain>(tenantId);
         Assert.True((await tenant.AdmitAsync(Request("dies", key))).Allowed);
 
-        await Task.Delay(SiloClusterFixture.LeaseDuration + TimeSpan.FromMilliseconds(300));
+        fixture.Clock.Advance(SiloClusterFixture.LeaseDuration + TimeSpan.FromSeconds(1));
 
         Assert.True((await tenant.AdmitAsync(Request("next", key))).Allowed);
         Assert.Equal(WorstCase, (await tenant.GetSpendAsync()).Reserved);

@@ -1,13 +1,21 @@
 using Maas.Infrastructure.Persistence;
-using Maas.Testing;
 
-namespace Maas.Api.Tests.Support;
+namespace Maas.Testing;
 
-/// <summary>The tenants and models every api test host is seeded with.</summary>
-public static class TestTenants
+/// <summary>
+/// The tenants and model ids that api and silo test databases are seeded with (<see cref="SeedAsync"/>), shared by
+/// the api, grain and generation tests so a tenant means the same thing in each.
+/// </summary>
+public static class SeededTenants
 {
     public const string ModelA = "model-a";
     public const string ModelB = "model-b";
+
+    /// <summary>
+    /// The model ids the test fixtures serve (api hosts, the generation fixtures, the silo cluster), priced by
+    /// <see cref="SeedAsync"/>: a model without a price is refused at admission. Leave a model out to test exactly that.
+    /// </summary>
+    public static readonly string[] PricedModels = [ModelA, ModelB, "test-model", "pipeline-model", "model-x", "model-y"];
 
     /// <summary>Context length of the golden checkpoint the test models point at (config.json max_position_embeddings).</summary>
     public const int ContextLength = 512;
@@ -26,7 +34,6 @@ public static class TestTenants
 
     public const string Disabled = "tenant-disabled";
 
-    /// <summary>A real checkpoint folder (config.json) so the api reads the model's context length.</summary>
     /// <summary>
     /// A model folder the api can serve requests for up to admission: the golden tiny model's config plus
     /// the real DeepSeek-V3 tokenizer files (the api tokenizes before it admits). No worker loads it.
@@ -35,12 +42,12 @@ public static class TestTenants
 
     private static readonly Lazy<string> ModelFolder = new(() =>
     {
-        var folder = Path.Combine(Path.GetTempPath(), "maas-api-tests-model-" + Environment.ProcessId);
+        var folder = Path.Combine(Path.GetTempPath(), "maas-tests-model-" + Environment.ProcessId);
         Directory.CreateDirectory(folder);
         File.Copy(TestEnvironment.Fixture("golden", "deepseek2-tiny-a", "config.json"), Path.Combine(folder, "config.json"), overwrite: true);
         foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json" })
         {
-            File.Copy(Path.Combine(TestEnvironment.RepositoryRoot, "infra", "models", "deepseek-v3-tokenizer", file), Path.Combine(folder, file), overwrite: true);
+            File.Copy(Path.Combine(TestEnvironment.DeepSeekV3TokenizerFolder, file), Path.Combine(folder, file), overwrite: true);
         }
 
         return folder;
@@ -56,6 +63,6 @@ public static class TestTenants
             new Tenant { Id = Single, Name = "Tenant Single", AllowedModels = [], MaxConcurrentRequests = 1 },
             new Tenant { Id = Disabled, Name = "Tenant Disabled", AllowedModels = [], Disabled = true });
         await db.SaveChangesAsync();
-        await TestPrices.SeedAsync(database, ModelA, ModelB, GenerationFixture.Model, SiloClusterFixture.ModelX, SiloClusterFixture.ModelY);
+        await TestPrices.SeedAsync(database, PricedModels);
     }
 }

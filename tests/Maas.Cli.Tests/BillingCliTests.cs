@@ -4,7 +4,7 @@ using Maas.Infrastructure.Tenancy;
 using Maas.Testing;
 using Microsoft.EntityFrameworkCore;
 
-namespace Maas.Infrastructure.Tests.Cli;
+namespace Maas.Cli.Tests;
 
 /// <summary>`maas price|budget|usage|invoice` and the price column of `maas model list`, in-process on a fresh database.</summary>
 public sealed class BillingCliTests : IAsyncLifetime
