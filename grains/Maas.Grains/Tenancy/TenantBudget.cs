@@ -23,25 +23,19 @@ internal sealed class TenantBudget
     private decimal _reserved;
     private DateTimeOffset _month;
 
-    public static DateTimeOffset MonthOf(DateTimeOffset at) => new(at.UtcDateTime.Year, at.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero);
-
     /// <summary>Reads this month's settled spend per key from usage_hourly (one query, on activation).</summary>
     public async Task LoadSpendAsync(MaasDbContext db, string tenantId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var month = MonthOf(now);
-        var byKey = await db.UsageHourly.AsNoTracking()
-            .Where(u => u.TenantId == tenantId && u.Hour >= month)
-            .GroupBy(u => u.KeyId)
-            .Select(g => new { Key = g.Key, Cost = g.Sum(u => u.Cost) })
-            .ToListAsync(cancellationToken);
+        var month = UsageReport.MonthStart(now);
+        var byKey = await UsageReport.CostByKeyAsync(db, tenantId, month, cancellationToken);
         _month = month;
         _keySpent.Clear();
-        foreach (var row in byKey)
+        foreach (var (key, cost) in byKey)
         {
-            _keySpent[row.Key] = row.Cost;
+            _keySpent[key] = cost;
         }
 
-        _spent = byKey.Sum(r => r.Cost);
+        _spent = byKey.Values.Sum();
     }
 
     /// <summary>Reads the tenant's and its live keys' budgets (with the policy, on activation and every refresh).</summary>
@@ -131,7 +125,7 @@ internal sealed class TenantBudget
 
     private void RollMonth(DateTimeOffset now)
     {
-        var month = MonthOf(now);
+        var month = UsageReport.MonthStart(now);
         if (month == _month)
         {
             return;

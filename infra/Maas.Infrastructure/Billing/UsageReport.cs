@@ -51,6 +51,37 @@ public static class UsageReport
             .ToList();
     }
 
+    /// <summary>"day,model,key" (comma-separated, any order; "api_key_id" for key) as a grouping.</summary>
+    public static UsageGrouping ParseGrouping(string text)
+    {
+        var grouping = UsageGrouping.None;
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            grouping |= part switch
+            {
+                "day" => UsageGrouping.Day,
+                "model" => UsageGrouping.Model,
+                "key" or "api_key_id" => UsageGrouping.Key,
+                _ => throw new BillingException($"group_by takes day, model and key (comma-separated), not '{part}'."),
+            };
+        }
+
+        return grouping;
+    }
+
+    /// <summary>The tenant's cost per key since <paramref name="from"/> (a month's start), from the rollups: budgets' month-to-date spend.</summary>
+    public static async Task<IReadOnlyDictionary<string, decimal>> CostByKeyAsync(MaasDbContext db, string tenantId, DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        var rows = await db.UsageHourly.AsNoTracking()
+            .Where(u => u.TenantId == tenantId && u.Hour >= from)
+            .GroupBy(u => u.KeyId)
+            .Select(g => new { Key = g.Key, Cost = g.Sum(u => u.Cost) })
+            .ToListAsync(cancellationToken);
+        return rows.ToDictionary(r => r.Key, r => r.Cost, StringComparer.Ordinal);
+    }
+
+    public static DateTimeOffset MonthStart(DateTimeOffset at) => new(at.UtcDateTime.Year, at.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero);
+
     public static DateTimeOffset FloorHour(DateTimeOffset t)
     {
         var u = t.UtcDateTime;

@@ -29,7 +29,16 @@ public static class UsageEndpoints
         {
             var start = ParseTime(query, "start", "start_time") ?? throw new ApiErrorException(ApiError.Missing("start"));
             var end = ParseTime(query, "end", "end_time") ?? time.GetUtcNow();
-            var grouping = ParseGrouping(query["group_by"].ToString());
+            UsageGrouping grouping;
+            try
+            {
+                grouping = UsageReport.ParseGrouping(query["group_by"].ToString());
+            }
+            catch (BillingException ex)
+            {
+                throw new ApiErrorException(ApiError.InvalidValue("group_by", ex.Message));
+            }
+
             IReadOnlyList<UsageBucket> rows;
             try
             {
@@ -95,22 +104,5 @@ public static class UsageEndpoints
         }
 
         throw new ApiErrorException(ApiError.InvalidValue(param, $"'{param}' must be Unix seconds or an ISO 8601 date or time, not '{text}'."));
-    }
-
-    private static UsageGrouping ParseGrouping(string text)
-    {
-        var grouping = UsageGrouping.None;
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            grouping |= part switch
-            {
-                "day" => UsageGrouping.Day,
-                "model" => UsageGrouping.Model,
-                "key" or "api_key_id" => UsageGrouping.Key,
-                _ => throw new ApiErrorException(ApiError.InvalidValue("group_by", $"'group_by' takes day, model and key (comma-separated), not '{part}'.")),
-            };
-        }
-
-        return grouping;
     }
 }

@@ -76,16 +76,13 @@ public static class BudgetCommands
                 return await CliAction.FailAsync(parseResult, $"tenant '{tenantId}' does not exist.");
             }
 
-            var now = DateTimeOffset.UtcNow;
-            var month = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
-            var spent = await db.UsageHourly.AsNoTracking().Where(u => u.TenantId == tenantId && u.Hour >= month)
-                .GroupBy(u => u.KeyId).Select(g => new { Key = g.Key, Cost = g.Sum(u => u.Cost) }).ToListAsync(ct);
+            var spent = await UsageReport.CostByKeyAsync(db, tenantId, UsageReport.MonthStart(DateTimeOffset.UtcNow), ct);
             var currency = (await new PriceBookRegistry(db).LoadAsync(ct)).Currency ?? "";
             var table = new TextTable("SCOPE", "MONTHLY_BUDGET", "SPENT_THIS_MONTH");
-            table.Add("tenant " + tenantId, row.MonthlyBudget is { } b ? CliParsing.Money(b) : null, $"{CliParsing.Money(spent.Sum(s => s.Cost))} {currency}".Trim());
+            table.Add("tenant " + tenantId, row.MonthlyBudget is { } b ? CliParsing.Money(b) : null, $"{CliParsing.Money(spent.Values.Sum())} {currency}".Trim());
             foreach (var key in await db.ApiKeys.AsNoTracking().Where(k => k.TenantId == tenantId).OrderBy(k => k.CreatedAt).ToListAsync(ct))
             {
-                var keySpent = spent.FirstOrDefault(s => s.Key == key.Id.ToString("D"))?.Cost ?? 0;
+                var keySpent = spent.GetValueOrDefault(key.Id.ToString("D"));
                 table.Add($"key {key.Id} ({key.DisplayPrefix})", key.MonthlyBudget is { } kb ? CliParsing.Money(kb) : null, $"{CliParsing.Money(keySpent)} {currency}".Trim());
             }
 

@@ -17,18 +17,7 @@ public static class UsageCommands
         var command = new Command("usage", "A tenant's usage and cost over a range (whole UTC hours)") { tenant, from, to, groupBy };
         command.SetMaasAction(async (parseResult, output, ct) =>
         {
-            var grouping = UsageGrouping.None;
-            foreach (var part in parseResult.GetValue(groupBy)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                grouping |= part switch
-                {
-                    "day" => UsageGrouping.Day,
-                    "model" => UsageGrouping.Model,
-                    "key" => UsageGrouping.Key,
-                    _ => throw new FormatException($"--group-by takes day, model and key, not '{part}'."),
-                };
-            }
-
+            var grouping = UsageReport.ParseGrouping(parseResult.GetValue(groupBy)!);
             await using var db = MaasDbContext.Create(CliConnections.Postgres(parseResult));
             var end = parseResult.GetValue(to) is { } text ? CliParsing.Time(text, "--to") : DateTimeOffset.UtcNow;
             var rows = await UsageReport.QueryAsync(db, parseResult.GetValue(tenant)!, CliParsing.Time(parseResult.GetValue(from)!, "--from"), end, grouping, ct);
