@@ -1,6 +1,9 @@
 namespace Maas.Grains.Abstractions.Tenancy;
 
-/// <summary>What a request wants to consume, as known before it runs.</summary>
+/// <summary>
+/// What a request wants to consume, as known before it runs: its prompt tokens and the max_tokens actually applied
+/// (the request's own, or the pipeline's default), so the worst-case cost reserved against budgets is the real bound.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Maas.AdmissionRequest")]
 public sealed record AdmissionRequest(
     [property: Id(0)] string RequestId,

@@ -62,20 +62,23 @@ public sealed partial class GenerationPipeline(
                 $"({promptTokens.Length} in the prompt, {request.MaxTokens ?? 0} for the completion). Please reduce the prompt or the completion length."));
         }
 
+        // The max_tokens the engine will apply: admission reserves the worst-case cost against budgets with this bound.
+        var maxTokens = request.MaxTokens ?? Math.Min(contextLength - promptTokens.Length, DefaultMaxTokensCap);
         var tenant = grains.GetGrain<ITenantGrain>(identity.TenantId);
-        var admission = await tenant.AdmitAsync(new AdmissionRequest(identity.RequestId, identity.KeyId, model.Id, request.MaxTokens ?? contextLength, promptTokens.Length));
+        var admission = await tenant.AdmitAsync(new AdmissionRequest(identity.RequestId, identity.KeyId, model.Id, maxTokens, promptTokens.Length));
         if (!admission.Allowed)
         {
             throw new ApiErrorException(ToApiError(admission));
         }
 
-        var startedAt = time.GetUtcNow();
+        // Wall-clock arrival: now, less the time since the entry point received the request (monotonic clock).
+        var receivedAt = UsageRecord.Microseconds(time.GetUtcNow() - Stopwatch.GetElapsedTime(request.ReceivedTimestamp));
         var command = new GenerateCommand
         {
             RequestId = identity.RequestId,
             TenantId = identity.TenantId,
             PromptTokens = promptTokens,
-            MaxTokens = request.MaxTokens ?? Math.Min(contextLength - promptTokens.Length, DefaultMaxTokensCap),
+            MaxTokens = maxTokens,
             Sampling = request.Sampling,
             Stop = request.Stop,
             IgnoreEos = request.IgnoreEos,
@@ -120,24 +123,45 @@ public sealed partial class GenerationPipeline(
         {
             await renewal.CancelAsync();
             await renewing;
-            await ReleaseAsync(tenant, identity);
-            var outcome = completed ? "completed" : cancellationToken.IsCancellationRequested ? "cancelled" : "failed";
+            // Metered for what was produced: the prompt counts once the engine answered at all (a request no replica
+            // could start, or that was cancelled before its first token, consumed no billable prompt).
+            var meteredPromptTokens = progress.Started ? progress.PromptTokens : 0;
+            await ReleaseAsync(tenant, identity, new SettledUsage(meteredPromptTokens, progress.CachedPromptTokens, progress.CompletionTokens, identity.Source == UsageSource.Batch));
             metrics.TokensUsed(model.Id, progress.PromptTokens, progress.CachedPromptTokens, progress.CompletionTokens);
-            await usage.RecordAsync(new UsageRecord
+            await RecordUsageAsync(new UsageRecord
             {
                 RequestId = identity.RequestId,
                 TenantId = identity.TenantId,
                 KeyId = identity.KeyId,
                 Model = model.Id,
+                WeightsDigest = progress.WeightsDigest,
+                Source = identity.Source,
                 Endpoint = request.Endpoint,
-                PromptTokens = progress.PromptTokens,
+                PromptTokens = meteredPromptTokens,
                 CachedPromptTokens = progress.CachedPromptTokens,
                 CompletionTokens = progress.CompletionTokens,
-                StartedAt = startedAt,
-                TimeToFirstToken = progress.TimeToFirstToken,
-                Duration = Stopwatch.GetElapsedTime(request.ReceivedTimestamp),
-                Outcome = outcome,
-            }, CancellationToken.None);
+                ReceivedAt = receivedAt,
+                FirstTokenAt = progress.TimeToFirstToken is { } ttft ? UsageRecord.Microseconds(receivedAt + ttft) : null,
+                FinishedAt = UsageRecord.Microseconds(receivedAt + Stopwatch.GetElapsedTime(request.ReceivedTimestamp)),
+                FinishReason = completed ? progress.UsageFinishReason : cancellationToken.IsCancellationRequested ? UsageFinishReason.Cancelled : UsageFinishReason.Error,
+            });
+        }
+    }
+
+    /// <summary>
+    /// Hands the record to the sink and waits until it is durable. Should neither PostgreSQL nor the local spill take it,
+    /// the request fails rather than reporting success for usage that could be lost.
+    /// </summary>
+    private async Task RecordUsageAsync(UsageRecord record)
+    {
+        try
+        {
+            await usage.RecordAsync(record, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogUsageNotRecorded(logger, ex, record.RequestId, record.TenantId);
+            throw new ApiErrorException(ApiError.Unavailable("The request's usage could not be recorded; it did not complete."));
         }
     }
 
@@ -213,11 +237,11 @@ public sealed partial class GenerationPipeline(
         }
     }
 
-    private async Task ReleaseAsync(ITenantGrain tenant, RequestIdentity identity)
+    private async Task ReleaseAsync(ITenantGrain tenant, RequestIdentity identity, SettledUsage used)
     {
         try
         {
-            await tenant.ReleaseAsync(identity.RequestId);
+            await tenant.ReleaseAsync(identity.RequestId, used);
         }
         catch (Exception ex)
         {
@@ -245,6 +269,8 @@ public sealed partial class GenerationPipeline(
         AdmissionError.TenantDisabled => ApiError.Forbidden(admission.Message, "tenant_disabled"),
         AdmissionError.UnknownTenant => ApiError.Forbidden(admission.Message, "tenant_not_found"),
         AdmissionError.TooManyConcurrentRequests => ApiError.TooManyRequests(admission.Message, "concurrency_limit_exceeded", admission.RetryAfterSeconds ?? 1),
+        AdmissionError.InsufficientQuota => ApiError.InsufficientQuota(admission.Message),
+        AdmissionError.ModelNotPriced => ApiError.ModelNotPriced(admission.Message),
         _ => ApiError.Internal(admission.Message),
     };
 
@@ -256,6 +282,9 @@ public sealed partial class GenerationPipeline(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing tenant {TenantId} slot of request {RequestId} failed")]
     private static partial void LogRenewFailed(ILogger logger, Exception exception, string tenantId, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The usage record of request {RequestId} (tenant {TenantId}) could not be stored; the request fails")]
+    private static partial void LogUsageNotRecorded(ILogger logger, Exception exception, string requestId, string tenantId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing tenant {TenantId} slot of request {RequestId} failed; its lease will expire")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception, string tenantId, string requestId);
