@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# `make bench`: engine benchmark on a random DeepSeek-V2-Lite-shaped 8-layer FP8 checkpoint (2 threads): prefill of
-# 512 and 2,048 tokens, decode at batch 1 and 16 after 32-token prompts and at batch 1 over 512 / 2,048 / 8,192
-# tokens of (synthetic) context; the Q8 and attention kernel harnesses; then the BenchmarkDotNet micro-benchmarks.
-# Never run by CI.
+# `make bench`: the metering path into PostgreSQL (records/s, latency added at 500 requests/s); the engine benchmark
+# on a random DeepSeek-V2-Lite-shaped 8-layer FP8 checkpoint (2 threads): prefill of 512 and 2,048 tokens, decode at
+# batch 1 and 16 after 32-token prompts and at batch 1 over 512 / 2,048 / 8,192 tokens of (synthetic) context; the Q8
+# and attention kernel harnesses; then the BenchmarkDotNet micro-benchmarks. Never run by CI.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 MODEL="${MAAS_BENCH_MODEL:-$ROOT/.data/models/bench-v2lite-fp8}"
 THREADS="${MAAS_BENCH_THREADS:-2}"
 WEIGHTS="${MAAS_BENCH_WEIGHTS:-q8 native}"
+
+echo "== metering: group commit into PostgreSQL (a fresh database on the deps.sh server)"
+infra/dev/deps.sh start
+eval "$(infra/dev/deps.sh env)"
+export MAAS_POSTGRES
+dotnet run -c Release --project tests/Maas.Benchmarks -- metering ${METERING_BENCH_ARGS:-}
+echo
 
 dotnet build services/Maas.Cli -c Release -v q -nologo >/dev/null
 maas() { dotnet services/Maas.Cli/bin/Release/net10.0/maas.dll "$@"; }

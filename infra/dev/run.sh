@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make run`: PostgreSQL + Redis (deps.sh), build, migrate, seed a demo tenant/model/key, then the
+# `make run`: PostgreSQL + Redis (deps.sh), build, migrate, seed a demo tenant/model/price/key, then the
 # api silo, the worker silo and the gateway in the background (logs in .data/logs/). Ctrl-C stops
 # what this script started; PostgreSQL and Redis keep running (`make stop` stops them).
 set -euo pipefail
@@ -51,6 +51,7 @@ api_env() {
   echo "Maas__Orleans__GatewayPort=$API_ORLEANS_GATEWAY_PORT"
   echo "Maas__Orleans__PrimarySiloEndpoint=$PRIMARY_SILO"
   echo "Maas__Gateway__SigningSecret=$SIGNING_SECRET"
+  echo "Maas__Metering__SpillDirectory=$ROOT/.data/metering-spill/api"   # usage records while PostgreSQL is down
 }
 worker_env() {
   shared_env

@@ -2,9 +2,11 @@ using Maas.Api.Completions;
 using Maas.Api.Gateway;
 using Maas.Api.Metrics;
 using Maas.Api.Models;
+using Maas.Api.Usage;
 using Maas.Generation;
 using Maas.Grains.Hosting;
 using Maas.Infrastructure.Hosting;
+using Maas.Infrastructure.Metering;
 using Maas.Infrastructure.Tenancy;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -35,6 +37,8 @@ public static class ApiApplication
         // Redis on the request path only checks request ids for replay, falling back to this process's memory: it only degrades readiness.
         builder.AddMaasServiceDefaults(DefaultManagementPort).AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);
         builder.AddMaasSilo(SiloDefaults.Api, servedModels: []);
+        // Durable metering first: AddMaasGeneration falls back to a log-only sink when no other is registered.
+        builder.Services.AddMaasMetering();
         builder.Services.AddMaasGeneration();
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) => kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes);
@@ -50,6 +54,7 @@ public static class ApiApplication
         var v1 = app.MapGroup("/v1");
         v1.MapModelsEndpoints();
         v1.MapCompletionEndpoints();
+        v1.MapUsageEndpoints();
         return app;
     }
 }

@@ -9,7 +9,7 @@ public sealed partial class Program
     /// <summary>One line per command group (Commands/*): adding a group is adding a line.</summary>
     public static RootCommand CreateRootCommand()
     {
-        var root = new RootCommand("maas: operate a Maas deployment (database, tenants, keys, models)")
+        var root = new RootCommand("maas: operate a Maas deployment (database, tenants, keys, models, prices, usage, invoices)")
         {
             CliConnections.CreatePostgresOption(),
             CliConnections.CreateRedisOption(),
@@ -23,6 +23,10 @@ public sealed partial class Program
         model.Subcommands.Add(ModelExportGgufCommand.Create());
         root.Subcommands.Add(model);
 
+        root.Subcommands.Add(PriceCommands.Create());
+        root.Subcommands.Add(BudgetCommands.Create());
+        root.Subcommands.Add(UsageCommands.Create());
+        root.Subcommands.Add(InvoiceCommands.Create());
         root.Subcommands.Add(DevCommands.Create());
         root.Subcommands.Add(GenerateTextCommand.Create());
         root.Subcommands.Add(BenchCommands.Create());

@@ -24,6 +24,7 @@ public sealed class ApiSiloCrashTests : IAsyncLifetime
     private const string ConsumerLease = "00:00:02";
 
     private readonly TemporaryFolder _checkpoint = new("maas-api-crash-");
+    private readonly TemporaryFolder _spill = new("maas-api-crash-spill-");
     private ApiHost _api = null!;
     private ServiceProcess _worker = null!;
     private ServiceProcess _doomed = null!;
@@ -50,6 +51,7 @@ public sealed class ApiSiloCrashTests : IAsyncLifetime
             ["Maas:Models:0:Path"] = _checkpoint.Path,
             ["Maas:Tenancy:LeaseDuration"] = LeaseDuration,
             ["Maas:Generation:ReplicaConsumerLease"] = ConsumerLease,
+            ["Maas:Metering:SpillDirectory"] = _spill.Path,
         }, TimeSpan.FromMinutes(3));
     }
 
@@ -57,6 +59,7 @@ public sealed class ApiSiloCrashTests : IAsyncLifetime
     {
         await AsyncDisposal.InOrderAsync(_doomed, _worker, _api);
         _checkpoint.Dispose();
+        _spill.Dispose();
     }
 
     [Fact]

@@ -77,7 +77,7 @@ public sealed class TenantAdmissionTests(ApiHostFixture api)
         }
         finally
         {
-            await tenant.ReleaseAsync("held-by-test");
+            await tenant.ReleaseAsync("held-by-test", SettledUsage.None);
         }
     }
 }

@@ -1,8 +1,9 @@
 using Maas.Benchmarks.Engine;
 using Maas.Benchmarks.Platform;
 
-// `latency` measures a running platform, `gateway` the gateway alone in-process, `kernels` the engine's decode kernels,
-// `attention` its MLA attention; anything else goes to BenchmarkDotNet.
+// `latency` measures a running platform, `gateway` the gateway alone in-process, `metering` the durable usage path
+// into PostgreSQL, `kernels` the engine's decode kernels, `attention` its MLA attention; anything else goes to
+// BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "latency")
 {
     return await RequestLatency.RunAsync(args[1..]);
@@ -11,6 +12,11 @@ if (args.Length > 0 && args[0] == "latency")
 if (args.Length > 0 && args[0] == "gateway")
 {
     return await GatewayOverhead.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "metering")
+{
+    return await MeteringThroughput.RunAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "kernels")

@@ -39,6 +39,9 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public string CheckpointFolder { get; } = Path.Combine(Path.GetTempPath(), "maas-e2e-" + Guid.NewGuid().ToString("N")[..8]);
 
+    /// <summary>The api process's metering spill.</summary>
+    public string SpillDirectory { get; } = Path.Combine(Path.GetTempPath(), "maas-e2e-spill-" + Guid.NewGuid().ToString("N")[..8]);
+
     public ServiceProcess Api { get; private set; } = null!;
 
     public ServiceProcess Worker { get; private set; } = null!;
@@ -61,6 +64,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         RandomCheckpointWriter.Write(CheckpointFolder, CheckpointShape.Tiny, layers: 2, WeightPrecision.Bf16,
             TestEnvironment.DeepSeekV3TokenizerFolder, seed: 11);
         Database = await PostgresTestDatabase.CreateAsync();
+        await TestPrices.SeedAsync(Database, Model, RawPromptModel);
         Main = await CreateTenantAsync("e2e-main-" + _suffix, [], 1000);
         Restricted = await CreateTenantAsync("e2e-restricted-" + _suffix, ["no-such-model"], 1000);
         Limited = await CreateTenantAsync("e2e-limited-" + _suffix, [], RateLimitedRpm);
@@ -85,6 +89,7 @@ public sealed class PlatformFixture : IAsyncLifetime
 
         var api = Silo(apiSilo);
         api["Maas:Gateway:SigningSecret"] = SigningSecret;
+        api["Maas:Metering:SpillDirectory"] = SpillDirectory;
         Api = await StartAsync("services", "Maas.Api", api, ready);
         Worker = await StartAsync("services", "Maas.Worker", Silo(FreePort.Next()), ready);
         Gateway = await StartAsync("gateway", "Maas.Gateway", GatewaySettings(), ready);
@@ -138,9 +143,12 @@ public sealed class PlatformFixture : IAsyncLifetime
             await Database.DisposeAsync();
         }
 
-        if (Directory.Exists(CheckpointFolder))
+        foreach (var folder in new[] { CheckpointFolder, SpillDirectory })
         {
-            Directory.Delete(CheckpointFolder, recursive: true);
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
         }
     }
 

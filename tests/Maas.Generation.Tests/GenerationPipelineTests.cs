@@ -1,6 +1,7 @@
 using Maas.Generation.Requests;
 using Maas.Generation.Tests.Support;
 using Maas.Grains.Abstractions.Tenancy;
+using Maas.Infrastructure.Metering;
 using Maas.Infrastructure.OpenAi;
 using Maas.Infrastructure.Persistence;
 using Maas.Testing;
@@ -46,12 +47,15 @@ public sealed class GenerationPipelineTests(PipelineFixture fixture)
         // No waiting: the pipeline writes the record before its enumeration ends.
         var record = Assert.Single(fixture.Usage.For(identity.RequestId));
         var usage = updates[^1].Usage!;
-        Assert.Equal("completed", record.Outcome);
-        Assert.Equal((SeededTenants.All, "key-usage", Model, "completions"), (record.TenantId, record.KeyId, record.Model, record.Endpoint));
+        Assert.Equal(UsageFinishReason.Length, record.FinishReason);
+        Assert.Equal((SeededTenants.All, "key-usage", Model, "completions", UsageSource.Api), (record.TenantId, record.KeyId, record.Model, record.Endpoint, record.Source));
         Assert.Equal((usage.PromptTokens, usage.CompletionTokens), (record.PromptTokens, record.CompletionTokens));
         Assert.Equal(3, record.CompletionTokens);
-        Assert.NotNull(record.TimeToFirstToken);
-        Assert.True(record.Duration > TimeSpan.Zero);
+        Assert.StartsWith("sha256:", record.WeightsDigest, StringComparison.Ordinal);
+        Assert.NotNull(record.FirstTokenAt);
+        Assert.True(record.ReceivedAt <= record.FirstTokenAt && record.FirstTokenAt <= record.FinishedAt);
+        Assert.Equal(TimeSpan.Zero, record.ReceivedAt.Offset);
+        Assert.Equal(0, record.FinishedAt.Ticks % 10);
     }
 
     [Fact]
@@ -64,11 +68,11 @@ public sealed class GenerationPipelineTests(PipelineFixture fixture)
             PipelineRequests.Validate(GenerationKind.Chat, $$"""{ "model": "{{Model}}", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 2, "ignore_eos": true }"""),
             identity)));
 
-        Assert.All(identities, identity => Assert.Equal("completed", Assert.Single(fixture.Usage.For(identity.RequestId)).Outcome));
+        Assert.All(identities, identity => Assert.Equal(UsageFinishReason.Length, Assert.Single(fixture.Usage.For(identity.RequestId)).FinishReason));
     }
 
     [Fact]
-    public async Task Cancelled_run_records_outcome_cancelled_and_releases_the_tenant_slot()
+    public async Task Cancelled_run_records_finish_reason_cancelled_and_releases_the_tenant_slot()
     {
         var tenantId = await CreateTenantAsync(maxConcurrentRequests: 1);
         var tenant = fixture.Api.Grains.GetGrain<ITenantGrain>(tenantId);
@@ -93,14 +97,14 @@ public sealed class GenerationPipelineTests(PipelineFixture fixture)
 
         var record = Assert.Single(fixture.Usage.For(identity.RequestId));
         Assert.Equal(1, heldWhileRunning);
-        Assert.Equal("cancelled", record.Outcome);
+        Assert.Equal(UsageFinishReason.Cancelled, record.FinishReason);
         Assert.InRange(record.CompletionTokens, 1, 4000);
         Assert.Equal(0, await tenant.GetActiveRequestsAsync());
 
         // The tenant's one slot is free: the next request is admitted and completes.
         var next = PipelineRequests.Identity(tenantId);
         await PipelineRequests.RunToEndAsync(fixture.Pipeline, PipelineRequests.Validate(GenerationKind.Completion, $$"""{ "model": "{{Model}}", "prompt": "Hi", "max_tokens": 1 }"""), next);
-        Assert.Equal("completed", Assert.Single(fixture.Usage.For(next.RequestId)).Outcome);
+        Assert.Contains(Assert.Single(fixture.Usage.For(next.RequestId)).FinishReason, new[] { UsageFinishReason.Stop, UsageFinishReason.Length });
     }
 
     [Theory]
@@ -139,7 +143,7 @@ public sealed class GenerationPipelineTests(PipelineFixture fixture)
         }
         finally
         {
-            await tenant.ReleaseAsync("holder");
+            await tenant.ReleaseAsync("holder", SettledUsage.None);
         }
     }
 
@@ -176,7 +180,7 @@ public sealed class GenerationPipelineTests(PipelineFixture fixture)
         Assert.Equal(0, updates);
         Assert.Equal((400, "context_length_exceeded"), (error.Error.Status, error.Error.Error.Code));
         var record = Assert.Single(fixture.Usage.For(identity.RequestId));
-        Assert.Equal(("rejected", 0, 0), (record.Outcome, record.PromptTokens, record.CompletionTokens));
+        Assert.Equal((UsageFinishReason.Rejected, 0, 0), (record.FinishReason, record.PromptTokens, record.CompletionTokens));
         Assert.Equal(0, await fixture.Api.Grains.GetGrain<ITenantGrain>(tenantId).GetActiveRequestsAsync());
     }
 
@@ -193,11 +197,33 @@ public sealed class GenerationPipelineTests(PipelineFixture fixture)
         return (updates, error);
     }
 
-    private async Task<string> CreateTenantAsync(int maxConcurrentRequests)
+    [Fact]
+    public async Task Admission_reserves_the_max_tokens_the_pipeline_applies_and_release_settles_the_real_cost()
+    {
+        // A budget for a short request, far below what the default max_tokens (the rest of the 4096-token context) may cost.
+        var budget = (50 * TestPrices.InputMiss + 10 * TestPrices.Output) / 1_000_000m;
+        var tenantId = await CreateTenantAsync(maxConcurrentRequests: 4, monthlyBudget: budget);
+
+        var unbounded = PipelineRequests.Validate(GenerationKind.Completion, $$"""{ "model": "{{Model}}", "prompt": "Hi", "ignore_eos": true }""");
+        var (updates, error) = await RunExpectingErrorAsync(unbounded, PipelineRequests.Identity(tenantId));
+        Assert.Equal(0, updates);
+        Assert.Equal((429, "insufficient_quota"), (error.Error.Status, error.Error.Error.Code));
+
+        var bounded = PipelineRequests.Validate(GenerationKind.Completion, $$"""{ "model": "{{Model}}", "prompt": "Hi", "max_tokens": 2, "ignore_eos": true }""");
+        var identity = PipelineRequests.Identity(tenantId);
+        await PipelineRequests.RunToEndAsync(fixture.Pipeline, bounded, identity);
+
+        var record = Assert.Single(fixture.Usage.For(identity.RequestId));
+        var spend = await fixture.Api.Grains.GetGrain<ITenantGrain>(tenantId).GetSpendAsync();
+        Assert.Equal((record.PromptTokens * TestPrices.InputMiss + 2 * TestPrices.Output) / 1_000_000m, spend.Spent);
+        Assert.Equal(0m, spend.Reserved);
+    }
+
+    private async Task<string> CreateTenantAsync(int maxConcurrentRequests, decimal? monthlyBudget = null)
     {
         var id = "pipe-tenant-" + Guid.NewGuid().ToString("N")[..8];
         await using var db = fixture.Api.Database.CreateContext();
-        db.Tenants.Add(new Tenant { Id = id, Name = id, AllowedModels = [], MaxConcurrentRequests = maxConcurrentRequests });
+        db.Tenants.Add(new Tenant { Id = id, Name = id, AllowedModels = [], MaxConcurrentRequests = maxConcurrentRequests, MonthlyBudget = monthlyBudget });
         await db.SaveChangesAsync();
         return id;
     }

@@ -36,7 +36,7 @@ public sealed class TenantGrainTests(SiloClusterFixture fixture)
         }
         finally
         {
-            await tenant.ReleaseAsync("twice");
+            await tenant.ReleaseAsync("twice", SettledUsage.None);
         }
     }
 
@@ -46,9 +46,9 @@ public sealed class TenantGrainTests(SiloClusterFixture fixture)
         var tenant = fixture.Client.GetGrain<ITenantGrain>(SeededTenants.Single);
         Assert.True((await tenant.AdmitAsync(Request("first"))).Allowed);
         var refused = await tenant.AdmitAsync(Request("second"));
-        await tenant.ReleaseAsync("first");
+        await tenant.ReleaseAsync("first", SettledUsage.None);
         var admitted = await tenant.AdmitAsync(Request("second"));
-        await tenant.ReleaseAsync("second");
+        await tenant.ReleaseAsync("second", SettledUsage.None);
 
         Assert.Equal(AdmissionError.TooManyConcurrentRequests, refused.Error);
         Assert.True(refused.RetryAfterSeconds >= 1);
@@ -71,7 +71,7 @@ public sealed class TenantGrainTests(SiloClusterFixture fixture)
         Assert.Equal(1, heldJustBeforeExpiry);
         Assert.Equal(0, await tenant.GetActiveRequestsAsync());
         Assert.True((await tenant.AdmitAsync(Request("after-expiry"))).Allowed);
-        await tenant.ReleaseAsync("after-expiry");
+        await tenant.ReleaseAsync("after-expiry", SettledUsage.None);
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class TenantGrainTests(SiloClusterFixture fixture)
         }
         finally
         {
-            await tenant.ReleaseAsync("renewed");
+            await tenant.ReleaseAsync("renewed", SettledUsage.None);
         }
     }
 
@@ -149,7 +149,7 @@ public sealed class TenantGrainTests(SiloClusterFixture fixture)
         Assert.Equal(AdmissionError.ModelNotAllowed, before.Error);
         Assert.Equal(AdmissionError.ModelNotAllowed, cached.Error);
         Assert.True(after.Allowed, after.Message);
-        await tenant.ReleaseAsync("refresh-3");
+        await tenant.ReleaseAsync("refresh-3", SettledUsage.None);
     }
 
     [Fact]

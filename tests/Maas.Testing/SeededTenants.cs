@@ -11,6 +11,12 @@ public static class SeededTenants
     public const string ModelA = "model-a";
     public const string ModelB = "model-b";
 
+    /// <summary>
+    /// The model ids the test fixtures serve (api hosts, the generation fixtures, the silo cluster), priced by
+    /// <see cref="SeedAsync"/>: a model without a price is refused at admission. Leave a model out to test exactly that.
+    /// </summary>
+    public static readonly string[] PricedModels = [ModelA, ModelB, "test-model", "pipeline-model", "model-x", "model-y", "model-128k", "model-without-tokenizer", "crash-model"];
+
     /// <summary>Context length of the golden checkpoint the test models point at (config.json max_position_embeddings).</summary>
     public const int ContextLength = 512;
 
@@ -57,5 +63,6 @@ public static class SeededTenants
             new Tenant { Id = Single, Name = "Tenant Single", AllowedModels = [], MaxConcurrentRequests = 1 },
             new Tenant { Id = Disabled, Name = "Tenant Disabled", AllowedModels = [], Disabled = true });
         await db.SaveChangesAsync();
+        await TestPrices.SeedAsync(database, PricedModels);
     }
 }

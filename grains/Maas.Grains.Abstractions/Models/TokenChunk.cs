@@ -30,4 +30,11 @@ public sealed record TokenChunk
 
     [Id(7)]
     public int CompletionTokens { get; init; }
+
+    /// <summary>
+    /// Digest of the checkpoint files the replica loaded (<c>CheckpointDigest</c>), on a sequence's first chunk and its
+    /// final one, so the usage record names the exact weights that answered.
+    /// </summary>
+    [Id(8)]
+    public string? WeightsDigest { get; init; }
 }

@@ -17,4 +17,10 @@ public enum AdmissionError
 
     /// <summary>The tenant already runs its maximum of concurrent requests (429).</summary>
     TooManyConcurrentRequests = 4,
+
+    /// <summary>The request's worst-case cost does not fit in the tenant's or the key's monthly budget (429 insufficient_quota).</summary>
+    InsufficientQuota = 5,
+
+    /// <summary>The model has no price in effect: a configuration error, never served at a silent zero (503).</summary>
+    ModelNotPriced = 6,
 }

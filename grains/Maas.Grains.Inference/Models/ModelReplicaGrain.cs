@@ -43,6 +43,8 @@ public sealed partial class ModelReplicaGrain(
         var generator = await host.GetGeneratorAsync(_model, cancellationToken);
         LogStarted(logger, command.RequestId, command.TenantId, _model, command.PromptTokens.Length, command.MaxTokens);
         var finish = "aborted";
+        var digest = host.WeightsDigest(_model);
+        var first = true;
         using var stop = command.ConsumerLease > TimeSpan.Zero
             ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _leases.Start(command.RequestId, command.ConsumerLease))
             : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -61,7 +63,10 @@ public sealed partial class ModelReplicaGrain(
                     metrics.TokenGenerated(_model);
                 }
 
-                yield return e.ToWire();
+                // The first and the final chunk name the weights; the rest stay small.
+                var chunk = e.ToWire();
+                yield return first || chunk.Finish is not null ? chunk with { WeightsDigest = digest } : chunk;
+                first = false;
             }
         }
         finally

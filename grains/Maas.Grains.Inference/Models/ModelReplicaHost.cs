@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Maas.Checkpoints;
 using Maas.Engine.Serving;
 using Maas.Grains.Abstractions.Models;
 using Maas.Infrastructure.Models;
@@ -26,6 +27,7 @@ public sealed partial class ModelReplicaHost(
     ILogger<ModelReplicaHost> logger) : IHostedService, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Task<ITextGenerator>> _loads = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _digests = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private int _disposed;
 
@@ -78,6 +80,9 @@ public sealed partial class ModelReplicaHost(
     /// <summary>The loaded engine, or null while it is loading, failed, or not configured here.</summary>
     public ITextGenerator? TryGetLoaded(string model) =>
         _loads.TryGetValue(model, out var load) && load.IsCompletedSuccessfully ? load.Result : null;
+
+    /// <summary>The digest of the checkpoint files the model was loaded from (<see cref="CheckpointDigest"/>), null if it could not be read.</summary>
+    public string? WeightsDigest(string model) => _digests.GetValueOrDefault(model);
 
     /// <summary>
     /// Waits for the model's engine; throws if the model is not configured here (nor, with
@@ -135,6 +140,7 @@ public sealed partial class ModelReplicaHost(
         try
         {
             var generator = await loader.LoadAsync(model, _stopping.Token).ConfigureAwait(false);
+            await DigestAsync(model).ConfigureAwait(false);
             LogLoaded(logger, model.Id, generator.Model.Architecture, generator.Model.ContextLength);
             return generator;
         }
@@ -144,6 +150,22 @@ public sealed partial class ModelReplicaHost(
             throw;
         }
     }
+
+    /// <summary>Once per model, at load: usage records carry it so an auditor can tell which exact weights answered.</summary>
+    private async Task DigestAsync(EngineModelOptions model)
+    {
+        try
+        {
+            _digests[model.Id] = await CheckpointDigest.ComputeAsync(model.Path, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CheckpointException)
+        {
+            LogDigestFailed(logger, ex, model.Id, model.Path);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model}: cannot digest the checkpoint files in {Path}; its usage records will name no weights digest")]
+    private static partial void LogDigestFailed(ILogger logger, Exception exception, string model, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loading model {Model} from {Path}")]
     private static partial void LogLoading(ILogger logger, string model, string path);

@@ -1,6 +1,7 @@
 using Maas.Grains.Abstractions.Placement;
 using Maas.Grains.Placement;
 using Maas.Grains.Tenancy;
+using Maas.Infrastructure.Metering;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Hosting;
@@ -12,7 +13,7 @@ public static class MaasSiloBuilderExtensions
 {
     /// <summary>
     /// Everything every Maas silo needs: its role and served models in silo metadata (read by
-    /// <see cref="WorkerPlacementDirector"/>), the placement director, and grain options.
+    /// <see cref="WorkerPlacementDirector"/>), the placement director, grain options, and the price book tenant grains admit by.
     /// </summary>
     public static ISiloBuilder AddMaasGrains(this ISiloBuilder silo, string role, IEnumerable<string> servedModels)
     {
@@ -25,6 +26,7 @@ public static class MaasSiloBuilderExtensions
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddPlacementDirector<WorkerPlacementStrategy, WorkerPlacementDirector>();
         silo.Services.AddOptions<TenantGrainOptions>().BindConfiguration(TenantGrainOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        silo.Services.AddMaasPriceBook();
         return silo;
     }
 

@@ -1,4 +1,5 @@
 using Maas.Grains.Abstractions.Tenancy;
+using Maas.Infrastructure.Billing;
 using Maas.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,32 +10,37 @@ using Orleans.Placement;
 namespace Maas.Grains.Tenancy;
 
 /// <summary>
-/// Enforces one tenant's policy: allowed models and concurrent requests. The policy is read from the
+/// Enforces one tenant's policy: allowed models, concurrent requests and monthly budgets. The policy is read from the
 /// tenants table on activation and refreshed on a timer; slots are leases keyed by request id that
-/// expire after <see cref="TenantGrainOptions.LeaseDuration"/>. Prefer-local placement keeps it on the api silo that calls it.
+/// expire after <see cref="TenantGrainOptions.LeaseDuration"/>. Budgets: see <see cref="TenantBudget"/>; a model
+/// without a price in effect is refused (never served at a silent zero). Prefer-local placement keeps it on the api silo that calls it.
 /// </summary>
 [PreferLocalPlacement]
 public sealed partial class TenantGrain(
     IServiceScopeFactory scopes,
     IOptions<TenantGrainOptions> options,
+    PriceBookCache prices,
     TimeProvider time,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain
 {
     private readonly TenantGrainOptions _options = options.Value;
     private readonly Dictionary<string, DateTimeOffset> _leases = new(StringComparer.Ordinal);
+    private readonly TenantBudget _budget = new();
     private TenantPolicy _policy = null!;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _policy = await LoadPolicyAsync(cancellationToken);
+        await LoadBudgetAsync(spendToo: true, cancellationToken);
         this.RegisterGrainTimer(RefreshPolicyAsync, new GrainTimerCreationOptions(_options.PolicyRefreshInterval, _options.PolicyRefreshInterval) { Interleave = false });
     }
 
-    public Task<AdmissionResult> AdmitAsync(AdmissionRequest request)
+    public async Task<AdmissionResult> AdmitAsync(AdmissionRequest request)
     {
         ArgumentException.ThrowIfNullOrEmpty(request.RequestId);
         var now = time.GetUtcNow();
         ExpireLeases(now);
+        var price = (await prices.GetAsync(CancellationToken.None)).Find(request.Model, fineTune: null, now);
 
         AdmissionResult result;
         if (!_policy.Exists)
@@ -49,6 +55,10 @@ public sealed partial class TenantGrain(
         {
             result = AdmissionResult.Refused(AdmissionError.ModelNotAllowed, $"Your organization does not have access to model '{request.Model}'.");
         }
+        else if (price is null)
+        {
+            result = AdmissionResult.Refused(AdmissionError.ModelNotPriced, $"Model '{request.Model}' cannot be served: it has no price configured.");
+        }
         else if (_leases.ContainsKey(request.RequestId))
         {
             // A retried admission of the same request keeps its one slot.
@@ -62,6 +72,10 @@ public sealed partial class TenantGrain(
                 $"Too many concurrent requests: the limit is {_policy.MaxConcurrentRequests}.",
                 _options.RetryAfterSeconds);
         }
+        else if (_budget.TryReserve(request.RequestId, request.KeyId, price, UsageCharge.WorstCase(price, request.PromptTokens, request.MaxTokens), now) is { } overBudget)
+        {
+            result = AdmissionResult.Refused(AdmissionError.InsufficientQuota, overBudget);
+        }
         else
         {
             _leases[request.RequestId] = now + _options.LeaseDuration;
@@ -69,7 +83,7 @@ public sealed partial class TenantGrain(
         }
 
         LogAdmission(logger, _policy.TenantId, request.RequestId, request.Model, result.Allowed, result.Error, _leases.Count);
-        return Task.FromResult(result);
+        return result;
     }
 
     public Task<bool> RenewAsync(string requestId)
@@ -85,11 +99,14 @@ public sealed partial class TenantGrain(
         return Task.FromResult(true);
     }
 
-    public Task ReleaseAsync(string requestId)
+    public Task ReleaseAsync(string requestId, SettledUsage usage)
     {
         _leases.Remove(requestId);
+        _budget.Settle(requestId, usage, time.GetUtcNow());
         return Task.CompletedTask;
     }
+
+    public Task<TenantSpend> GetSpendAsync() => Task.FromResult(_budget.Snapshot(time.GetUtcNow()));
 
     public Task<TenantPolicy> GetPolicyAsync() => Task.FromResult(_policy);
 
@@ -106,6 +123,7 @@ public sealed partial class TenantGrain(
             if (expiry <= now)
             {
                 _leases.Remove(requestId);
+                _budget.Drop(requestId);
                 LogLeaseExpired(logger, _policy.TenantId, requestId);
             }
         }
@@ -116,6 +134,7 @@ public sealed partial class TenantGrain(
         try
         {
             _policy = await LoadPolicyAsync(cancellationToken);
+            await LoadBudgetAsync(spendToo: false, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -133,6 +152,19 @@ public sealed partial class TenantGrain(
         return tenant is null
             ? new TenantPolicy(tenantId, Exists: false, Disabled: true, Array.Empty<string>(), 0)
             : new TenantPolicy(tenantId, Exists: true, tenant.Disabled, tenant.AllowedModels.ToArray(), tenant.MaxConcurrentRequests);
+    }
+
+    /// <summary>Budgets with every policy load; month-to-date spend only on activation (after that the grain keeps it).</summary>
+    private async Task LoadBudgetAsync(bool spendToo, CancellationToken cancellationToken)
+    {
+        var tenantId = this.GetPrimaryKeyString();
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<MaasDbContext>();
+        await _budget.LoadLimitsAsync(db, tenantId, cancellationToken);
+        if (spendToo)
+        {
+            await _budget.LoadSpendAsync(db, tenantId, time.GetUtcNow(), cancellationToken);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Tenant {TenantId} request {RequestId} for {Model}: allowed {Allowed} ({Error}); {Active} active")]

@@ -54,6 +54,14 @@ public sealed record ApiError(int Status, OpenAiError Error, int? RetryAfterSeco
     public static ApiError TooManyRequests(string message, string code, int retryAfterSeconds) =>
         new(StatusCodes.Status429TooManyRequests, new OpenAiError(message, "rate_limit_error", null, code), retryAfterSeconds);
 
+    /// <summary>429 as OpenAI answers a spent quota: type and code insufficient_quota, no Retry-After (waiting does not help).</summary>
+    public static ApiError InsufficientQuota(string message) =>
+        new(StatusCodes.Status429TooManyRequests, new OpenAiError(message, "insufficient_quota", null, "insufficient_quota"));
+
+    /// <summary>A model without a price in effect: the operator's configuration error, so 503 and no Retry-After.</summary>
+    public static ApiError ModelNotPriced(string message) =>
+        new(StatusCodes.Status503ServiceUnavailable, new OpenAiError(message, ServerError, "model", "model_not_priced"));
+
     public static ApiError Unavailable(string message) =>
         new(StatusCodes.Status503ServiceUnavailable, new OpenAiError(message, ServerError, null, "no_capacity"), 1);
 

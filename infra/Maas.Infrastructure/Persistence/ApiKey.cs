@@ -20,6 +20,9 @@ public sealed class ApiKey
     /// <summary>Per-key limit; null falls back to the tenant's.</summary>
     public int? RequestsPerMinute { get; set; }
 
+    /// <summary>Spend allowed to this key per calendar month (UTC), within the tenant's; null is no key limit.</summary>
+    public decimal? MonthlyBudget { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset? RevokedAt { get; set; }

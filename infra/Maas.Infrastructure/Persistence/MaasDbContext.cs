@@ -11,6 +11,16 @@ public sealed class MaasDbContext(DbContextOptions<MaasDbContext> options) : DbC
 
     public DbSet<ModelRegistration> Models => Set<ModelRegistration>();
 
+    public DbSet<ModelPrice> Prices => Set<ModelPrice>();
+
+    public DbSet<UsageEvent> UsageEvents => Set<UsageEvent>();
+
+    public DbSet<UsageHourly> UsageHourly => Set<UsageHourly>();
+
+    public DbSet<Invoice> Invoices => Set<Invoice>();
+
+    public DbSet<InvoiceLine> InvoiceLines => Set<InvoiceLine>();
+
     /// <summary>A context outside dependency injection (CLI, tests, design time).</summary>
     public static MaasDbContext Create(string connectionString)
     {
@@ -32,6 +42,7 @@ public sealed class MaasDbContext(DbContextOptions<MaasDbContext> options) : DbC
             e.Property(t => t.RequestsPerMinute).HasColumnName("requests_per_minute");
             e.Property(t => t.Disabled).HasColumnName("disabled");
             e.Property(t => t.CreatedAt).HasColumnName("created_at");
+            e.Property(t => t.MonthlyBudget).HasColumnName("monthly_budget");
         });
         modelBuilder.Entity<ApiKey>(e =>
         {
@@ -45,6 +56,7 @@ public sealed class MaasDbContext(DbContextOptions<MaasDbContext> options) : DbC
             e.Property(k => k.RequestsPerMinute).HasColumnName("requests_per_minute");
             e.Property(k => k.CreatedAt).HasColumnName("created_at");
             e.Property(k => k.RevokedAt).HasColumnName("revoked_at");
+            e.Property(k => k.MonthlyBudget).HasColumnName("monthly_budget");
             e.HasIndex(k => k.SecretHash).IsUnique();
             e.HasOne(k => k.Tenant).WithMany(t => t.ApiKeys).HasForeignKey(k => k.TenantId);
         });
@@ -58,5 +70,6 @@ public sealed class MaasDbContext(DbContextOptions<MaasDbContext> options) : DbC
             e.Property(m => m.Enabled).HasColumnName("enabled");
             e.Property(m => m.CreatedAt).HasColumnName("created_at");
         });
+        MaasBillingModel.Configure(modelBuilder);
     }
 }

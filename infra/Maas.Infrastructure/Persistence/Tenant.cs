@@ -19,6 +19,9 @@ public sealed class Tenant
 
     public bool Disabled { get; set; }
 
+    /// <summary>Spend allowed per calendar month (UTC) in the price book's currency; null is no limit.</summary>
+    public decimal? MonthlyBudget { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public List<ApiKey> ApiKeys { get; set; } = [];

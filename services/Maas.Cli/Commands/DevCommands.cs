@@ -1,14 +1,18 @@
 using System.CommandLine;
+using Maas.Infrastructure.Billing;
 using Maas.Infrastructure.Persistence;
 using Maas.Infrastructure.Tenancy;
 using Microsoft.EntityFrameworkCore;
 
 namespace Maas.Cli.Commands;
 
-/// <summary>`maas dev seed`: idempotent data for `make run` (demo tenant, model, and a fresh key each run).</summary>
+/// <summary>`maas dev seed`: idempotent data for `make run` (demo tenant, model and its price, and a fresh key each run).</summary>
 public static class DevCommands
 {
     public const string SeedKeyName = "dev-seed";
+
+    /// <summary>The demo price (DeepSeek-V3's list price, USD per million tokens: cache-miss input, cache-hit input, output; half off for batch).</summary>
+    public static readonly (decimal InputMiss, decimal InputHit, decimal Output, string Currency, decimal BatchDiscount) DemoPrice = (0.27m, 0.07m, 1.10m, "USD", 0.5m);
 
     public static Command Create()
     {
@@ -50,6 +54,14 @@ public static class DevCommands
             }
 
             await db.SaveChangesAsync(ct);
+
+            var prices = new PriceBookRegistry(db);
+            if ((await prices.LoadAsync(ct)).Find(id, fineTune: null, DateTimeOffset.UtcNow) is null)
+            {
+                var (miss, hit, outputPrice, currency, discount) = DemoPrice;
+                await prices.SetAsync(id, null, miss, hit, outputPrice, currency, discount, DateTimeOffset.UnixEpoch, ct);
+                await output.WriteLineAsync($"priced model {id}: {miss}/{hit}/{outputPrice} {currency} per million tokens (input/cached input/output)");
+            }
 
             var issued = await new ApiKeyRegistry(db).CreateAsync(tenantId, SeedKeyName, requestsPerMinute: null, ct);
             if (parseResult.GetValue(keyFile) is { } file)

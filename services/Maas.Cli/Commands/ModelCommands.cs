@@ -1,10 +1,14 @@
 using System.CommandLine;
+using Maas.Infrastructure.Billing;
 using Maas.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
 
 namespace Maas.Cli.Commands;
 
-/// <summary>`maas model add|list`: the served-model registry (models table). Engine commands live in their own classes.</summary>
+/// <summary>
+/// `maas model add|list`: the served-model registry (models table), with each model's price in effect (MISSING is a
+/// configuration error: the api refuses the model's requests). Engine commands live in their own classes.
+/// </summary>
 public static class ModelCommands
 {
     public static Command Create()
@@ -49,13 +53,28 @@ public static class ModelCommands
         command.SetMaasAction(async (parseResult, output, ct) =>
         {
             await using var db = MaasDbContext.Create(CliConnections.Postgres(parseResult));
-            var table = new TextTable("ID", "PATH", "OWNED_BY", "ENABLED", "CREATED");
+            var prices = await new PriceBookRegistry(db).LoadAsync(ct);
+            var table = new TextTable("ID", "PATH", "OWNED_BY", "ENABLED", "CREATED", "PRICE_PER_M (IN/CACHED/OUT)");
+            var missing = new List<string>();
             foreach (var m in await db.Models.AsNoTracking().OrderBy(m => m.Id).ToListAsync(ct))
             {
-                table.Add(m.Id, m.Path, m.OwnedBy, m.Enabled, m.CreatedAt);
+                var price = prices.Find(m.Id, fineTune: null, DateTimeOffset.UtcNow);
+                if (price is null && m.Enabled)
+                {
+                    missing.Add(m.Id);
+                }
+
+                table.Add(m.Id, m.Path, m.OwnedBy, m.Enabled, m.CreatedAt,
+                    price is null ? "MISSING" : $"{price.InputCacheMissPerMillion}/{price.InputCacheHitPerMillion}/{price.OutputPerMillion} {price.Currency}");
             }
 
             await table.WriteAsync(output);
+            if (missing.Count > 0)
+            {
+                await parseResult.InvocationConfiguration.Error.WriteLineAsync(
+                    $"warning: no price in effect for {string.Join(", ", missing)}: their requests are refused until `maas price set --model <id> ...`");
+            }
+
             return 0;
         });
         return command;

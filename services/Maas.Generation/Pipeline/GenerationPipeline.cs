@@ -70,19 +70,24 @@ public sealed partial class GenerationPipeline(
                 $"The prompt has {size.Characters} characters; this model's context of {contextLength} tokens takes prompts of at most {characterLimit} characters. Please reduce the prompt."));
         }
 
+        // Admission reserves the worst case against budgets: the prompt's bound, and the most the engine may generate
+        // (the default max_tokens for the shortest possible prompt, one token).
         var tenant = grains.GetGrain<ITenantGrain>(identity.TenantId);
         var admission = await tenant.AdmitAsync(new AdmissionRequest(
-            identity.RequestId, identity.KeyId, model.Id, request.MaxTokens ?? contextLength, (int)Math.Min(size.TokenBound, contextLength)));
+            identity.RequestId,
+            identity.KeyId,
+            model.Id,
+            request.MaxTokens ?? Math.Min(contextLength - 1, DefaultMaxTokensCap),
+            (int)Math.Min(size.TokenBound, contextLength)));
         if (!admission.Allowed)
         {
             throw new ApiErrorException(ToApiError(admission));
         }
 
-        var startedAt = time.GetUtcNow();
+        // Wall-clock arrival: now, less the time since the entry point received the request (monotonic clock).
+        var receivedAt = UsageRecord.Microseconds(time.GetUtcNow() - Stopwatch.GetElapsedTime(request.ReceivedTimestamp));
         GenerationProgress? progress = null;
-
-        // Until the prompt is tokenized and fits, a failure is a refusal after admission: nothing was computed.
-        var outcome = "rejected";
+        var completed = false;
         using var renewal = new CancellationTokenSource();
         var renewing = RepeatAsync(() => tenant.RenewAsync(identity.RequestId), admission.LeaseDuration / 3, time, identity, "tenant slot", renewal.Token);
         var consuming = Task.CompletedTask;
@@ -102,7 +107,6 @@ public sealed partial class GenerationPipeline(
                 ConsumerLease = _consumerLease,
             };
             progress = new GenerationProgress(model, request.Sampling.Logprobs, promptTokens.Length, request.ReceivedTimestamp);
-            outcome = "failed";
             IAsyncEnumerator<TokenChunk> tokens;
             try
             {
@@ -135,35 +139,59 @@ public sealed partial class GenerationPipeline(
                 }
             }
 
-            outcome = "completed";
+            completed = true;
         }
         finally
         {
             await renewal.CancelAsync();
             await renewing;
             await consuming;
-            await ReleaseAsync(tenant, identity);
-            if (outcome != "completed" && cancellationToken.IsCancellationRequested)
-            {
-                outcome = "cancelled";
-            }
 
-            metrics.TokensUsed(model.Id, progress?.PromptTokens ?? 0, progress?.CachedPromptTokens ?? 0, progress?.CompletionTokens ?? 0);
-            await usage.RecordAsync(new UsageRecord
+            // Metered for what was produced: the prompt counts once the engine answered at all (a request no replica
+            // could start, cancelled before its first token, or refused after admission once tokenized, consumed no
+            // billable prompt).
+            var meteredPromptTokens = progress is { Started: true } ? progress.PromptTokens : 0;
+            var cachedPromptTokens = progress?.CachedPromptTokens ?? 0;
+            var completionTokens = progress?.CompletionTokens ?? 0;
+            await ReleaseAsync(tenant, identity, new SettledUsage(meteredPromptTokens, cachedPromptTokens, completionTokens, identity.Source == UsageSource.Batch));
+            metrics.TokensUsed(model.Id, progress?.PromptTokens ?? 0, cachedPromptTokens, completionTokens);
+            await RecordUsageAsync(new UsageRecord
             {
                 RequestId = identity.RequestId,
                 TenantId = identity.TenantId,
                 KeyId = identity.KeyId,
                 Model = model.Id,
+                WeightsDigest = progress?.WeightsDigest,
+                Source = identity.Source,
                 Endpoint = request.Endpoint,
-                PromptTokens = progress?.PromptTokens ?? 0,
-                CachedPromptTokens = progress?.CachedPromptTokens ?? 0,
-                CompletionTokens = progress?.CompletionTokens ?? 0,
-                StartedAt = startedAt,
-                TimeToFirstToken = progress?.TimeToFirstToken,
-                Duration = Stopwatch.GetElapsedTime(request.ReceivedTimestamp),
-                Outcome = outcome,
-            }, CancellationToken.None);
+                PromptTokens = meteredPromptTokens,
+                CachedPromptTokens = cachedPromptTokens,
+                CompletionTokens = completionTokens,
+                ReceivedAt = receivedAt,
+                FirstTokenAt = progress?.TimeToFirstToken is { } ttft ? UsageRecord.Microseconds(receivedAt + ttft) : null,
+                FinishedAt = UsageRecord.Microseconds(receivedAt + Stopwatch.GetElapsedTime(request.ReceivedTimestamp)),
+                FinishReason = completed ? progress!.UsageFinishReason
+                    : cancellationToken.IsCancellationRequested ? UsageFinishReason.Cancelled
+                    : progress is null ? UsageFinishReason.Rejected
+                    : UsageFinishReason.Error,
+            });
+        }
+    }
+
+    /// <summary>
+    /// Hands the record to the sink and waits until it is durable. Should neither PostgreSQL nor the local spill take it,
+    /// the request fails rather than reporting success for usage that could be lost.
+    /// </summary>
+    private async Task RecordUsageAsync(UsageRecord record)
+    {
+        try
+        {
+            await usage.RecordAsync(record, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogUsageNotRecorded(logger, ex, record.RequestId, record.TenantId);
+            throw new ApiErrorException(ApiError.Unavailable("The request's usage could not be recorded; it did not complete."));
         }
     }
 
@@ -236,11 +264,11 @@ public sealed partial class GenerationPipeline(
         }
     }
 
-    private async Task ReleaseAsync(ITenantGrain tenant, RequestIdentity identity)
+    private async Task ReleaseAsync(ITenantGrain tenant, RequestIdentity identity, SettledUsage used)
     {
         try
         {
-            await tenant.ReleaseAsync(identity.RequestId);
+            await tenant.ReleaseAsync(identity.RequestId, used);
         }
         catch (Exception ex)
         {
@@ -268,6 +296,8 @@ public sealed partial class GenerationPipeline(
         AdmissionError.TenantDisabled => ApiError.Forbidden(admission.Message, "tenant_disabled"),
         AdmissionError.UnknownTenant => ApiError.Forbidden(admission.Message, "tenant_not_found"),
         AdmissionError.TooManyConcurrentRequests => ApiError.TooManyRequests(admission.Message, "concurrency_limit_exceeded", admission.RetryAfterSeconds ?? 1),
+        AdmissionError.InsufficientQuota => ApiError.InsufficientQuota(admission.Message),
+        AdmissionError.ModelNotPriced => ApiError.ModelNotPriced(admission.Message),
         _ => ApiError.Internal(admission.Message),
     };
 
@@ -276,6 +306,9 @@ public sealed partial class GenerationPipeline(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the {What} of tenant {TenantId} request {RequestId} failed")]
     private static partial void LogRenewFailed(ILogger logger, Exception exception, string what, string tenantId, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The usage record of request {RequestId} (tenant {TenantId}) could not be stored; the request fails")]
+    private static partial void LogUsageNotRecorded(ILogger logger, Exception exception, string requestId, string tenantId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing tenant {TenantId} slot of request {RequestId} failed; its lease will expire")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception, string tenantId, string requestId);

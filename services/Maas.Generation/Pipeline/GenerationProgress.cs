@@ -3,6 +3,7 @@ using System.Text;
 using Maas.Generation.Models;
 using Maas.Generation.Responses;
 using Maas.Grains.Abstractions.Models;
+using Maas.Infrastructure.Metering;
 
 namespace Maas.Generation.Pipeline;
 
@@ -16,6 +17,9 @@ internal sealed class GenerationProgress(ServedModel model, bool wantsLogprobs, 
 
     public GenerationFinish? Finish { get; private set; }
 
+    /// <summary>True once the replica sent anything: the engine took the prompt (prefill ran).</summary>
+    public bool Started { get; private set; }
+
     public int PromptTokens { get; private set; } = promptTokens;
 
     public int CachedPromptTokens { get; private set; }
@@ -23,6 +27,9 @@ internal sealed class GenerationProgress(ServedModel model, bool wantsLogprobs, 
     public int CompletionTokens { get; private set; }
 
     public TimeSpan? TimeToFirstToken { get; private set; }
+
+    /// <summary>The checkpoint digest the worker reported with its first chunk (null until a chunk carried one).</summary>
+    public string? WeightsDigest { get; private set; }
 
     /// <summary>Gap since the previous token, when the last chunk carried a token that was not the first.</summary>
     public TimeSpan? LastInterTokenGap { get; private set; }
@@ -32,6 +39,8 @@ internal sealed class GenerationProgress(ServedModel model, bool wantsLogprobs, 
     {
         var now = Stopwatch.GetTimestamp();
         LastInterTokenGap = null;
+        Started = true;
+        WeightsDigest ??= chunk.WeightsDigest;
         ChatTokenLogprob? logprob = null;
         if (chunk.TokenId >= 0 && chunk.Finish is null)
         {
@@ -69,6 +78,15 @@ internal sealed class GenerationProgress(ServedModel model, bool wantsLogprobs, 
     {
         GenerationFinish.Length or GenerationFinish.ContextFull => "length",
         _ => "stop",
+    };
+
+    /// <summary>The finish as metered (finer than OpenAI's: context_full and cancelled are their own reasons).</summary>
+    public UsageFinishReason UsageFinishReason => Finish switch
+    {
+        GenerationFinish.Length => UsageFinishReason.Length,
+        GenerationFinish.ContextFull => UsageFinishReason.ContextFull,
+        GenerationFinish.Cancelled => UsageFinishReason.Cancelled,
+        _ => UsageFinishReason.Stop,
     };
 
     public CompletionUsage Usage => new(PromptTokens, CompletionTokens, PromptTokens + CompletionTokens, new PromptTokensDetails(CachedPromptTokens));

@@ -19,9 +19,10 @@ public sealed class ApiHost : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private ApiHost(WebApplication app, PostgresTestDatabase database, int siloPort, string clusterId, Uri address, Uri management)
+    private ApiHost(WebApplication app, PostgresTestDatabase database, int siloPort, string clusterId, Uri address, Uri management, string spillDirectory)
     {
         _app = app;
+        SpillDirectory = spillDirectory;
         Database = database;
         SiloPort = siloPort;
         ClusterId = clusterId;
@@ -30,6 +31,11 @@ public sealed class ApiHost : IAsyncDisposable
     }
 
     public PostgresTestDatabase Database { get; }
+
+    /// <summary>This host's own metering spill (one directory per process, as in production).</summary>
+    public string SpillDirectory { get; }
+
+    public IServiceProvider Services => _app.Services;
 
     /// <summary>The api silo's silo-to-silo port: the primary endpoint other silos join.</summary>
     public int SiloPort { get; }
@@ -59,6 +65,7 @@ public sealed class ApiHost : IAsyncDisposable
         var siloPort = FreePort.Next();
         var managementPort = FreePort.Next();
         var clusterId = "api-tests-" + Guid.NewGuid().ToString("N")[..8];
+        var spill = Path.Combine(Path.GetTempPath(), "maas-api-spill-" + Guid.NewGuid().ToString("N")[..8]);
         var settings = new Dictionary<string, string?>
         {
             ["urls"] = "http://127.0.0.1:0",
@@ -70,6 +77,7 @@ public sealed class ApiHost : IAsyncDisposable
             ["Maas:Orleans:GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             ["Maas:Orleans:PrimarySiloEndpoint"] = $"127.0.0.1:{siloPort}",
             ["Maas:Orleans:ClusterId"] = clusterId,
+            ["Maas:Metering:SpillDirectory"] = spill,
             ["Maas:Api:MaxRequestBodyBytes"] = MaxRequestBodyBytes.ToString(CultureInfo.InvariantCulture),
         };
         for (var i = 0; i < models.Count; i++)
@@ -85,7 +93,7 @@ public sealed class ApiHost : IAsyncDisposable
 
         var app = ApiApplication.Build([], builder => builder.Configuration.AddInMemoryCollection(settings));
         await app.StartAsync();
-        return new ApiHost(app, database, siloPort, clusterId, app.ListeningAddress(), app.ManagementAddress());
+        return new ApiHost(app, database, siloPort, clusterId, app.ListeningAddress(), app.ManagementAddress(), spill);
     }
 
     public async ValueTask DisposeAsync()
@@ -95,5 +103,9 @@ public sealed class ApiHost : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         await Database.DisposeAsync();
+        if (Directory.Exists(SpillDirectory))
+        {
+            Directory.Delete(SpillDirectory, recursive: true);
+        }
     }
 }

@@ -17,6 +17,9 @@ public sealed class GenerationFixture : IAsyncLifetime
     private ApiHost? _api;
     private ServiceProcess? _worker;
 
+    /// <summary>The checkpoint the worker serves (its files define the weights digest on usage records).</summary>
+    public string CheckpointFolder => _checkpoint.Path;
+
     public ApiHost Api => _api ?? throw new InvalidOperationException("Not started.");
 
     public ServiceProcess Worker => _worker ?? throw new InvalidOperationException("Not started.");

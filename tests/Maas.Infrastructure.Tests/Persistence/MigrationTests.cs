@@ -13,7 +13,7 @@ public sealed class MigrationTests : IAsyncLifetime
     public async Task DisposeAsync() => await _database.DisposeAsync();
 
     [Fact]
-    public async Task Migrations_apply_to_a_fresh_database_and_create_the_three_tables_with_the_expected_columns()
+    public async Task Migrations_apply_to_a_fresh_database_and_create_the_tenancy_tables_with_the_expected_columns()
     {
         await using var db = _database.CreateContext();
         Assert.Contains("20261124010146_InitialCreate", await db.Database.GetAppliedMigrationsAsync());
@@ -21,10 +21,10 @@ public sealed class MigrationTests : IAsyncLifetime
 
         var columns = await ColumnsAsync();
         Assert.Equal(
-            ["allowed_models", "created_at", "disabled", "id", "max_concurrent_requests", "name", "plan", "requests_per_minute"],
+            ["allowed_models", "created_at", "disabled", "id", "max_concurrent_requests", "monthly_budget", "name", "plan", "requests_per_minute"],
             columns.GetValueOrDefault("tenants", []));
         Assert.Equal(
-            ["created_at", "display_prefix", "id", "name", "requests_per_minute", "revoked_at", "secret_hash", "tenant_id"],
+            ["created_at", "display_prefix", "id", "monthly_budget", "name", "requests_per_minute", "revoked_at", "secret_hash", "tenant_id"],
             columns.GetValueOrDefault("api_keys", []));
         Assert.Equal(["created_at", "enabled", "id", "owned_by", "path"], columns.GetValueOrDefault("models", []));
     }
