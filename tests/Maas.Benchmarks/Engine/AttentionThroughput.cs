@@ -41,7 +41,7 @@ public static unsafe class AttentionThroughput
             Prefill(backend, config, start, rows, keyUp, valueUp, random);
         }
 
-        // Where the forms cross (the model switches to expanded at ModelLoadOptions.ExpandedAttentionMinRows rows).
+        // Where the forms cross (DeepseekModel picks a form per entry by its multiply-add count).
         foreach ((int start, int rows) in new[] { (0, 64), (0, 128), (0, 256), (1024, 64), (1024, 128), (1024, 256) })
         {
             Prefill(backend, config, start, rows, keyUp, valueUp, random);
