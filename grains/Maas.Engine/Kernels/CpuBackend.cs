@@ -5,13 +5,16 @@ using Maas.Engine.Weights;
 namespace Maas.Engine.Kernels;
 
 /// <summary>
-/// SIMD kernels on the engine's own <see cref="ComputeThreadPool"/>. MatMul splits output rows
-/// into chunks; each weight row is read once and multiplied with every token row of the batch.
+/// The kernels of one <see cref="SimdLevel"/> (<see cref="FloatKernels"/>, <see cref="Q8Kernels"/>) on the engine's own
+/// <see cref="ComputeThreadPool"/>. MatMul splits output rows into chunks; each weight row is read once and multiplied
+/// with every token row of the batch.
 /// </summary>
 internal sealed unsafe class CpuBackend : IComputeBackend
 {
     private const int MinRowsPerChunk = 16;
 
+    private readonly FloatKernels _f32;
+    private readonly Q8Kernels _q8;
     private readonly ComputeThreadPool _pool;
     private readonly MatMulJob _matMul;
     private readonly MatMulHeadsJob _matMulHeads;
@@ -19,13 +22,10 @@ internal sealed unsafe class CpuBackend : IComputeBackend
     private readonly MatMulGroupsJob _matMulGroups;
     private readonly ExpandedAttentionJob _expandedAttention;
     private readonly QuantizeJob _quantize;
-    private NativeBuffer<float>? _gathered;
     private readonly NativeBuffer<float>?[] _scratch;
+    private NativeBuffer<float>? _gathered;
     private NativeBuffer<byte>? _q8Codes;
     private NativeBuffer<float>? _q8Scales;
-
-    private readonly FloatKernels _f32;
-    private readonly Q8Kernels _q8;
 
     /// <param name="threads">Compute threads, the caller's included (0: one per core).</param>
     /// <param name="level">The kernels' instruction set; null: <see cref="SimdSupport.Resolve"/> (MAAS_ENGINE_SIMD or the widest supported).</param>
