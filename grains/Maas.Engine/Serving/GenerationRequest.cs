@@ -22,4 +22,7 @@ public sealed record GenerationRequest
     /// vLLM's skip_special_tokens does by default; they still count as generated tokens and show in logprobs.
     /// </summary>
     public bool SkipSpecialTokens { get; init; } = true;
+
+    /// <summary>Interactive first; batch fills idle slots and gives them up when an interactive request waits.</summary>
+    public GenerationPriority Priority { get; init; } = GenerationPriority.Interactive;
 }

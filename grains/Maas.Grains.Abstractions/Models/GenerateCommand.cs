@@ -38,4 +38,8 @@ public sealed record GenerateCommand
     /// </summary>
     [Id(8)]
     public TimeSpan ConsumerLease { get; init; }
+
+    /// <summary>Batch sequences run at lower priority than interactive ones in the engine's scheduler.</summary>
+    [Id(9)]
+    public bool Batch { get; init; }
 }

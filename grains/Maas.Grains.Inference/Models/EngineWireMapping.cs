@@ -14,6 +14,7 @@ public static class EngineWireMapping
         Stop = command.Stop,
         StopAtEos = !command.IgnoreEos,
         SkipSpecialTokens = command.SkipSpecialTokens,
+        Priority = command.Batch ? GenerationPriority.Batch : GenerationPriority.Interactive,
         Sampling = new SamplingParameters
         {
             Temperature = command.Sampling.Temperature,
