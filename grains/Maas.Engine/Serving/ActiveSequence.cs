@@ -38,6 +38,21 @@ internal sealed class ActiveSequence
 
     public Channel<GenerationEvent> Events { get; }
 
+    /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of its arrival at the scheduler.</summary>
+    public long EnqueuedAt { get; set; }
+
+    /// <summary>Stopwatch timestamp past which it is refused if it still has not started (<see cref="GenerationRefusal.QueueTimeout"/>).</summary>
+    public long QueueDeadline { get; set; }
+
+    /// <summary>Whether it has been in the running batch (a preempted sequence waits again, but no deadline applies to it).</summary>
+    public bool Started { get; set; }
+
+    /// <summary>Its tenant's queue in its priority class, set when it first waits.</summary>
+    public TenantQueue? Queue { get; set; }
+
+    /// <summary>Its place in <see cref="TenantQueue.Waiting"/> while it waits.</summary>
+    public LinkedListNode<ActiveSequence>? WaitingNode { get; set; }
+
     public KvSequence? Kv { get; set; }
 
     /// <summary>
