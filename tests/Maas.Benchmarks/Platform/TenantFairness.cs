@@ -151,6 +151,13 @@ public static class TenantFairness
             Console.WriteLine($"Another tenant's 1-token chat completion through gateway + api + worker, {n} sequential requests ({Environment.ProcessorCount} cores):");
             idle.Print("idle platform");
             flooded.Print($"one tenant floods: {floodRequests} x {floodTokens}-token requests and {bodies} x 1 MB '<' bodies in flight");
+            foreach (var process in processes)
+            {
+                var log = Path.Combine(Path.GetTempPath(), $"maas-fairness-{suffix}-{process.Name}.log");
+                await File.WriteAllTextAsync(log, process.Output);
+                Console.WriteLine($"{process.Name} output: {log}");
+            }
+
             Console.WriteLine("flood responses by status and code: " + string.Join(", ", statuses.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}: {s.Value}")));
             return 0;
         }
