@@ -27,6 +27,7 @@ public static class GenerationServiceCollectionExtensions
         services.AddOptions<GenerationOptions>().BindConfiguration(GenerationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<PromptEncoder>();
         services.TryAddSingleton<ReplicaSelector>();
+        services.TryAddSingleton<ReplicaCapacities>();
         services.TryAddSingleton<GenerationMetrics>();
         services.AddMaasPriceBook();
         services.TryAddSingleton<ModelPriceCoverage>();

@@ -22,4 +22,22 @@ public sealed record GenerationRequest
     /// vLLM's skip_special_tokens does by default; they still count as generated tokens and show in logprobs.
     /// </summary>
     public bool SkipSpecialTokens { get; init; } = true;
+
+    /// <summary>Interactive first; batch fills idle slots and gives them up when an interactive request waits.</summary>
+    public GenerationPriority Priority { get; init; } = GenerationPriority.Interactive;
+
+    /// <summary>
+    /// The tenant the request belongs to: waiting requests are admitted round-robin across tenants (within a priority
+    /// class), so one tenant's backlog cannot hold back another's requests.
+    /// </summary>
+    public string TenantId { get; init; } = "";
+
+    /// <summary>The tenant's share in that round-robin: a tenant of weight 2 is admitted twice per round (at least 1).</summary>
+    public int TenantWeight { get; init; } = 1;
+
+    /// <summary>
+    /// Longest wait for a batch slot before the request is refused (<see cref="GenerationRefusal.QueueTimeout"/>); null
+    /// uses <see cref="InferenceEngineOptions.MaxQueueWait"/>. Once it ran, a request is never refused for waiting.
+    /// </summary>
+    public TimeSpan? QueueTimeout { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Maas.Engine.Serving;
 using Maas.Grains.Abstractions.Models;
 using Maas.Grains.Hosting;
 using Maas.Grains.Placement;
@@ -45,6 +46,7 @@ public sealed partial class ModelReplicaGrain(
         var finish = "aborted";
         var digest = host.WeightsDigest(_model);
         var first = true;
+        var refusal = new StrongBox<string?>();
         using var stop = command.ConsumerLease > TimeSpan.Zero
             ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _leases.Start(command.RequestId, command.ConsumerLease))
             : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -52,8 +54,10 @@ public sealed partial class ModelReplicaGrain(
         {
             // Cancelling the token (the caller disconnected, or stopped renewing its lease) makes the engine drop the
             // sequence and free its slot.
-            await foreach (var e in generator.GenerateAsync(command.ToEngine(), stop.Token).WithCancellation(stop.Token))
+            await using var events = generator.GenerateAsync(command.ToEngine(), stop.Token).GetAsyncEnumerator(stop.Token);
+            while (await NextAsync(events, refusal))
             {
+                var e = events.Current;
                 if (e.Finish is { } reason)
                 {
                     finish = reason.ToString();
@@ -72,6 +76,7 @@ public sealed partial class ModelReplicaGrain(
         finally
         {
             // An orphan was counted when its lease expired (CheckLeases): its stream may never get here.
+            finish = refusal.Value ?? finish;
             var orphaned = _leases.Expired(command.RequestId);
             _leases.End(command.RequestId);
             if (!orphaned)
@@ -84,6 +89,23 @@ public sealed partial class ModelReplicaGrain(
                 metrics.SequenceFinished(_model, finish);
                 LogFinished(logger, command.RequestId, _model, finish);
             }
+        }
+    }
+
+    /// <summary>
+    /// The engine's next event; its refusals (too large for the cache, queue full, queue deadline) become
+    /// <see cref="ReplicaRefusedException"/>, which Orleans carries to the caller with the reason and the limit.
+    /// </summary>
+    private static async ValueTask<bool> NextAsync(IAsyncEnumerator<GenerationEvent> events, StrongBox<string?> refusal)
+    {
+        try
+        {
+            return await events.MoveNextAsync();
+        }
+        catch (GenerationRefusedException ex)
+        {
+            refusal.Value = "Refused" + ex.Reason;
+            throw new ReplicaRefusedException(ex.Reason.ToWire(), ex.Limit, ex.Message);
         }
     }
 
