@@ -16,4 +16,7 @@ public sealed record GenerationRequest
 
     /// <summary>When false, an end-of-sequence token does not end generation (OpenAI's ignore_eos, used by benchmarks).</summary>
     public bool StopAtEos { get; init; } = true;
+
+    /// <summary>Interactive first; batch fills idle slots and gives them up when an interactive request waits.</summary>
+    public GenerationPriority Priority { get; init; } = GenerationPriority.Interactive;
 }

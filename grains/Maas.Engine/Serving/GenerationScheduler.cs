@@ -11,6 +11,11 @@ namespace Maas.Engine.Serving;
 /// their prompts within the step's token budget, runs one forward pass for all of them, samples, and
 /// streams the results out. Finished and cancelled sequences leave the batch at once and return their
 /// KV pages, so a new request joins at the next step instead of waiting for the batch to drain.
+/// Two priority classes: interactive sequences are admitted (and prefilled) before batch ones, and when no slot or
+/// KV page is free an interactive sequence preempts the most recently admitted running batch sequence, so it waits at
+/// most for the step in progress; the preempted one goes back to the head of the batch queue and later recomputes its
+/// KV from its prompt and the tokens it already produced (its stream just pauses). Batch sequences only ever take
+/// what is idle.
 /// </summary>
 internal sealed class GenerationScheduler : IDisposable
 {
@@ -22,6 +27,10 @@ internal sealed class GenerationScheduler : IDisposable
     private readonly int _maxStepTokens;
     private readonly int _vocab;
     private readonly ConcurrentQueue<ActiveSequence> _incoming = new();
+    private readonly ConcurrentQueue<ActiveSequence> _incomingBatch = new();
+
+    // Preempted batch sequences, ahead of new batch arrivals; only the scheduler thread touches it.
+    private readonly LinkedList<ActiveSequence> _preempted = new();
     private readonly List<ActiveSequence> _running;
     private readonly List<ActiveSequence> _stepSequences;
     private readonly ForwardBatch _batch;
@@ -30,6 +39,7 @@ internal sealed class GenerationScheduler : IDisposable
     private readonly AutoResetEvent _wake = new(false);
     private readonly Action<int, int>? _stepObserver;
     private readonly Thread _thread;
+    private static readonly GenerationPriority[] Priorities = [GenerationPriority.Interactive, GenerationPriority.Batch];
     private volatile bool _stopping;
     private int _queued;
     private int _active;
@@ -68,10 +78,15 @@ internal sealed class GenerationScheduler : IDisposable
     /// <summary>Total forward steps run; for benchmarks and metrics.</summary>
     public long Steps { get; private set; }
 
+    /// <summary>Batch sequences preempted for interactive ones so far; for tests and metrics.</summary>
+    public long Preemptions => Interlocked.Read(ref _preemptions);
+
+    private long _preemptions;
+
     public void Enqueue(ActiveSequence sequence)
     {
         Interlocked.Increment(ref _queued);
-        _incoming.Enqueue(sequence);
+        (sequence.Priority == GenerationPriority.Batch ? _incomingBatch : _incoming).Enqueue(sequence);
         _wake.Set();
     }
 
@@ -116,15 +131,24 @@ internal sealed class GenerationScheduler : IDisposable
             Fail(sequence, new ObjectDisposedException(nameof(InferenceEngine)));
         }
 
-        while (_incoming.TryDequeue(out var waiting))
+        foreach (var queue in new[] { _incoming, _incomingBatch })
         {
-            Fail(waiting, new ObjectDisposedException(nameof(InferenceEngine)));
+            while (queue.TryDequeue(out var waiting))
+            {
+                Fail(waiting, new ObjectDisposedException(nameof(InferenceEngine)));
+            }
+        }
+
+        foreach (var preempted in _preempted)
+        {
+            Fail(preempted, new ObjectDisposedException(nameof(InferenceEngine)));
         }
     }
 
     private void Admit()
     {
-        while (_running.Count < _maxSequences && _incoming.TryPeek(out var next))
+        // Interactive first: may take a batch sequence's slot and pages.
+        while (_incoming.TryPeek(out var next))
         {
             if (next.CancelRequested)
             {
@@ -134,10 +158,78 @@ internal sealed class GenerationScheduler : IDisposable
                 continue;
             }
 
-            // Pages for the whole prompt plus every token it may generate are reserved up front, so a
-            // running sequence can never run out of KV mid-generation; a request waits here instead.
+            if (_running.Count >= _maxSequences && !PreemptBatchSequence())
+            {
+                return;
+            }
+
+            var admitted = TryStart(next, canPreempt: true);
+            if (admitted is null)
+            {
+                return;
+            }
+
+            _incoming.TryDequeue(out _);
+            Interlocked.Decrement(ref _queued);
+        }
+
+        // Then batch: preempted ones first (they already streamed tokens), then new arrivals, only into idle room.
+        while (_running.Count < _maxSequences)
+        {
+            var fromPreempted = _preempted.First is not null;
+            ActiveSequence? next;
+            if (fromPreempted)
+            {
+                next = _preempted.First!.Value;
+            }
+            else if (!_incomingBatch.TryPeek(out next))
+            {
+                return;
+            }
+
+            void Dequeue()
+            {
+                if (fromPreempted)
+                {
+                    _preempted.RemoveFirst();
+                }
+                else
+                {
+                    _incomingBatch.TryDequeue(out _);
+                }
+
+                Interlocked.Decrement(ref _queued);
+            }
+
+            if (next.CancelRequested)
+            {
+                Dequeue();
+                Finish(next, FinishReason.Cancelled);
+                continue;
+            }
+
+            var admitted = TryStart(next, canPreempt: false);
+            if (admitted is null)
+            {
+                return;
+            }
+
+            Dequeue();
+        }
+    }
+
+    /// <summary>
+    /// Reserves the sequence's KV and adds it to the running batch: true when started, false when it failed for good
+    /// (larger than the whole cache), null when it must wait for pages.
+    /// </summary>
+    private bool? TryStart(ActiveSequence next, bool canPreempt)
+    {
+        // Pages for the whole prompt plus every token it may generate are reserved up front, so a
+        // running sequence can never run out of KV mid-generation; a request waits here instead.
+        var total = Math.Min(next.PromptTokens.Length + next.Request.MaxTokens, _description.ContextLength);
+        while (true)
+        {
             var kv = _cache.CreateSequence();
-            var total = Math.Min(next.PromptTokens.Length + next.Request.MaxTokens, _description.ContextLength);
             try
             {
                 _cache.Reserve(kv, total);
@@ -145,24 +237,48 @@ internal sealed class GenerationScheduler : IDisposable
             catch (KvCacheExhaustedException)
             {
                 _cache.Free(kv);
-                if (_running.Count == 0)
+                if (canPreempt && PreemptBatchSequence())
                 {
-                    // Nothing will ever free pages for it: the request is larger than the whole cache.
-                    _incoming.TryDequeue(out _);
-                    Interlocked.Decrement(ref _queued);
-                    Fail(next, new InvalidOperationException($"The request needs KV for {total} tokens, more than the cache holds."));
                     continue;
                 }
 
-                return;
+                if (_running.Count == 0)
+                {
+                    // Nothing will ever free pages for it: the request is larger than the whole cache.
+                    Fail(next, new InvalidOperationException($"The request needs KV for {total} tokens, more than the cache holds."));
+                    return false;
+                }
+
+                return null;
             }
 
-            _incoming.TryDequeue(out _);
-            Interlocked.Decrement(ref _queued);
             next.Kv = kv;
             _running.Add(next);
             Interlocked.Increment(ref _active);
+            return true;
         }
+    }
+
+    /// <summary>Takes the most recently admitted running batch sequence out of the batch; false when none runs.</summary>
+    private bool PreemptBatchSequence()
+    {
+        for (var i = _running.Count - 1; i >= 0; i--)
+        {
+            var victim = _running[i];
+            if (victim.Priority != GenerationPriority.Batch || victim.Finished)
+            {
+                continue;
+            }
+
+            RemoveAt(i);
+            victim.ResetForRecompute();
+            _preempted.AddFirst(victim);
+            Interlocked.Increment(ref _queued);
+            Interlocked.Increment(ref _preemptions);
+            return true;
+        }
+
+        return false;
     }
 
     private void Step()
@@ -192,16 +308,20 @@ internal sealed class GenerationScheduler : IDisposable
             }
         }
 
-        // Then prompt chunks in arrival order with what is left of the budget (chunked prefill).
-        foreach (var sequence in _running)
+        // Then prompt chunks with what is left of the budget (chunked prefill): interactive ones, then batch, each in
+        // arrival order.
+        foreach (var priority in Priorities)
         {
-            if (!sequence.PromptComplete && budget > 0)
+            foreach (var sequence in _running)
             {
-                var chunk = Math.Min(budget, sequence.PromptTokens.Length - sequence.PromptDone);
-                _batch.Add(sequence.Kv!, sequence.PromptTokens.AsSpan(sequence.PromptDone, chunk), allLogits: false);
-                _stepSequences.Add(sequence);
-                sequence.PromptDone += chunk;
-                budget -= chunk;
+                if (sequence.Priority == priority && !sequence.PromptComplete && budget > 0)
+                {
+                    var chunk = Math.Min(budget, sequence.PrefillTokens.Length - sequence.PromptDone);
+                    _batch.Add(sequence.Kv!, sequence.PrefillTokens.AsSpan(sequence.PromptDone, chunk), allLogits: false);
+                    _stepSequences.Add(sequence);
+                    sequence.PromptDone += chunk;
+                    budget -= chunk;
+                }
             }
         }
 
@@ -222,6 +342,13 @@ internal sealed class GenerationScheduler : IDisposable
                 continue;
             }
 
+            if (sequence.Resuming)
+            {
+                // A preempted sequence's KV is whole again; it already sampled from these logits before.
+                sequence.Resuming = false;
+                continue;
+            }
+
             Emit(sequence, _logits.AsSpan(row * _vocab, _vocab));
         }
 
@@ -238,6 +365,7 @@ internal sealed class GenerationScheduler : IDisposable
     {
         var token = sequence.Sampler.Sample(logits);
         sequence.CompletionTokens++;
+        sequence.Generated.Add(token);
         var request = sequence.Request;
         if (request.StopAtEos && _isEos[token])
         {
@@ -253,6 +381,7 @@ internal sealed class GenerationScheduler : IDisposable
             Text = text.IsEmpty ? "" : new string(text),
             Logprob = request.Sampling.Logprobs ? sequence.Sampler.ChosenLogprob : null,
             TopLogprobs = request.Sampling.Logprobs && request.Sampling.TopLogprobs > 0 ? TopLogprobs(sequence) : null,
+            Step = Steps,
         });
 
         if (stopped)
@@ -309,6 +438,7 @@ internal sealed class GenerationScheduler : IDisposable
             Finish = reason,
             PromptTokens = sequence.PromptTokens.Length,
             CompletionTokens = sequence.CompletionTokens,
+            Step = Steps,
         });
         sequence.Events.Writer.TryComplete();
     }

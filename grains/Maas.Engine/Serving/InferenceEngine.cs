@@ -40,6 +40,9 @@ public sealed class InferenceEngine : ITextGenerator
     /// <summary>Forward steps run so far (a step is one batch through the model).</summary>
     public long Steps => _scheduler.Steps;
 
+    /// <summary>Batch sequences that gave their slot to an interactive one so far.</summary>
+    public long Preemptions => _scheduler.Preemptions;
+
     public static InferenceEngine Load(InferenceEngineOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -26,4 +26,8 @@ public sealed record GenerateCommand
     /// <summary>OpenAI's ignore_eos: keep generating past end-of-sequence tokens.</summary>
     [Id(6)]
     public bool IgnoreEos { get; init; }
+
+    /// <summary>Batch sequences run at lower priority than interactive ones in the engine's scheduler.</summary>
+    [Id(7)]
+    public bool Batch { get; init; }
 }
