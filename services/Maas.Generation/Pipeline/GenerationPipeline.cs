@@ -72,7 +72,11 @@ public sealed partial class GenerationPipeline(
         }
 
         // Wall-clock arrival: now, less the time since the entry point received the request (monotonic clock).
-        var receivedAt = UsageRecord.Microseconds(time.GetUtcNow() - Stopwatch.GetElapsedTime(request.ReceivedTimestamp));
+        // A batch line re-run after a restart keeps its first attempt's arrival, so its usage record has the same key
+        // (request id, received_at) and is stored once.
+        var receivedAt = request.ReceivedAt is { } fixedArrival
+            ? UsageRecord.Microseconds(fixedArrival)
+            : UsageRecord.Microseconds(time.GetUtcNow() - Stopwatch.GetElapsedTime(request.ReceivedTimestamp));
         var command = new GenerateCommand
         {
             RequestId = identity.RequestId,
@@ -82,6 +86,7 @@ public sealed partial class GenerationPipeline(
             Sampling = request.Sampling,
             Stop = request.Stop,
             IgnoreEos = request.IgnoreEos,
+            Batch = identity.Source == UsageSource.Batch,
         };
         var progress = new GenerationProgress(model, request.Sampling.Logprobs, promptTokens.Length, request.ReceivedTimestamp);
         var completed = false;
@@ -142,7 +147,9 @@ public sealed partial class GenerationPipeline(
                 CompletionTokens = progress.CompletionTokens,
                 ReceivedAt = receivedAt,
                 FirstTokenAt = progress.TimeToFirstToken is { } ttft ? UsageRecord.Microseconds(receivedAt + ttft) : null,
-                FinishedAt = UsageRecord.Microseconds(receivedAt + Stopwatch.GetElapsedTime(request.ReceivedTimestamp)),
+                FinishedAt = request.ReceivedAt is null
+                    ? UsageRecord.Microseconds(receivedAt + Stopwatch.GetElapsedTime(request.ReceivedTimestamp))
+                    : UsageRecord.Microseconds(time.GetUtcNow()),
                 FinishReason = completed ? progress.UsageFinishReason : cancellationToken.IsCancellationRequested ? UsageFinishReason.Cancelled : UsageFinishReason.Error,
             });
         }
