@@ -234,6 +234,10 @@ namespace Maas.Infrastructure.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("total");
 
+                    b.Property<string>("WebhookSecret")
+                        .HasColumnType("text")
+                        .HasColumnName("webhook_secret");
+
                     b.Property<string>("WebhookUrl")
                         .HasColumnType("text")
                         .HasColumnName("webhook_url");

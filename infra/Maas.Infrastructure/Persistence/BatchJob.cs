@@ -36,6 +36,9 @@ public sealed class BatchJob
     /// <summary>Where to POST the HMAC-signed completion notice, or null.</summary>
     public string? WebhookUrl { get; set; }
 
+    /// <summary>The tenant's secret for the webhook's HMAC-SHA256 signature (it must be kept to sign; never returned).</summary>
+    public string? WebhookSecret { get; set; }
+
     public int Total { get; set; }
 
     public int Completed { get; set; }

@@ -39,6 +39,7 @@ internal static class MaasPlantModel
             e.Property(b => b.Metadata).HasColumnName("metadata").HasColumnType("jsonb");
             e.Property(b => b.Errors).HasColumnName("errors").HasColumnType("jsonb");
             e.Property(b => b.WebhookUrl).HasColumnName("webhook_url");
+            e.Property(b => b.WebhookSecret).HasColumnName("webhook_secret");
             e.Property(b => b.Total).HasColumnName("total");
             e.Property(b => b.Completed).HasColumnName("completed");
             e.Property(b => b.Failed).HasColumnName("failed");

@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Maas.Infrastructure.Migrations
 {
     [DbContext(typeof(MaasDbContext))]
-    [Migration("20261206095836_PlantIntegrations")]
+    [Migration("20261206100741_PlantIntegrations")]
     partial class PlantIntegrations
     {
         /// <inheritdoc />
@@ -236,6 +236,10 @@ namespace Maas.Infrastructure.Migrations
                     b.Property<int>("Total")
                         .HasColumnType("integer")
                         .HasColumnName("total");
+
+                    b.Property<string>("WebhookSecret")
+                        .HasColumnType("text")
+                        .HasColumnName("webhook_secret");
 
                     b.Property<string>("WebhookUrl")
                         .HasColumnType("text")

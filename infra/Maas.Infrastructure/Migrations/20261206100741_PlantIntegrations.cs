@@ -44,6 +44,7 @@ namespace Maas.Infrastructure.Migrations
                     metadata = table.Column<string>(type: "jsonb", nullable: true),
                     errors = table.Column<string>(type: "jsonb", nullable: true),
                     webhook_url = table.Column<string>(type: "text", nullable: true),
+                    webhook_secret = table.Column<string>(type: "text", nullable: true),
                     total = table.Column<int>(type: "integer", nullable: false),
                     completed = table.Column<int>(type: "integer", nullable: false),
                     failed = table.Column<int>(type: "integer", nullable: false),
