@@ -22,6 +22,9 @@ public static class PlantApplication
 {
     public const string DefaultUrl = "http://127.0.0.1:5400";
 
+    /// <summary>The management listener (/metrics, detailed readiness) unless Maas:Management:Url says otherwise.</summary>
+    public const int DefaultManagementPort = 5401;
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -32,7 +35,7 @@ public static class PlantApplication
         }
 
         // Rate limits fail open and revocations fall back to the periodic key re-check, so Redis only degrades readiness.
-        builder.AddMaasServiceDefaults().AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);
+        builder.AddMaasServiceDefaults(DefaultManagementPort).AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);
         var services = builder.Services;
         services.AddOptions<PlantOptions>().BindConfiguration(PlantOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         var plant = builder.Configuration.GetSection(PlantOptions.SectionName).Get<PlantOptions>() ?? new PlantOptions();
@@ -50,6 +53,8 @@ public static class PlantApplication
         services.AddMaasGeneration();
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<GatewaySignatureOptions>().BindConfiguration(GatewaySignatureOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<GatewayReplayGuard>();
+        services.AddSingleton<GatewayRequestCheck>();
         services.AddOptions<ApiKeyRevocationOptions>().BindConfiguration(ApiKeyRevocationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RedisRequestRateLimiterOptions>().BindConfiguration("Maas:RateLimiter")
             .Validate(o => o.Timeout > TimeSpan.Zero, "Maas:RateLimiter:Timeout must be positive.").ValidateOnStart();

@@ -27,7 +27,19 @@ public sealed record GenerateCommand
     [Id(6)]
     public bool IgnoreEos { get; init; }
 
-    /// <summary>Batch sequences run at lower priority than interactive ones in the engine's scheduler.</summary>
+    /// <summary>Leave sampled special and added tokens out of the text (vLLM's skip_special_tokens, default true).</summary>
     [Id(7)]
+    public bool SkipSpecialTokens { get; init; } = true;
+
+    /// <summary>
+    /// When positive, the caller renews (<see cref="IModelReplicaGrain.RenewConsumerAsync"/>) at least this often while it
+    /// consumes the stream; a sequence not renewed for this long is cancelled, because its consumer is gone (api silo
+    /// crashed, call lost). Zero: no lease (the sequence runs until it finishes or the call is cancelled).
+    /// </summary>
+    [Id(8)]
+    public TimeSpan ConsumerLease { get; init; }
+
+    /// <summary>Batch sequences run at lower priority than interactive ones in the engine's scheduler.</summary>
+    [Id(9)]
     public bool Batch { get; init; }
 }

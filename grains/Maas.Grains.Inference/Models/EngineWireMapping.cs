@@ -14,6 +14,7 @@ public static class EngineWireMapping
         Stop = command.Stop,
         StopAtEos = !command.IgnoreEos,
         Priority = command.Batch ? GenerationPriority.Batch : GenerationPriority.Interactive,
+        SkipSpecialTokens = command.SkipSpecialTokens,
         Sampling = new SamplingParameters
         {
             Temperature = command.Sampling.Temperature,

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Maas.Infrastructure.OpenAi;
+using Maas.Infrastructure.Tenancy;
 using Maas.Plant.Mqtt;
 using Maas.Plant.Responses;
 
@@ -16,7 +17,7 @@ public static class ResponseEndpoints
     {
         app.MapGet("/plant/v1/responses/{requestId}", async (string requestId, HttpContext context, PlantResponseStore store) =>
         {
-            var caller = context.Features.Get<PlantCaller>() ?? throw new InvalidOperationException("No verified caller.");
+            var caller = context.Features.Get<GatewayCaller>() ?? throw new InvalidOperationException("No verified caller.");
             if (!PlantTopics.IsValidRequestId(requestId))
             {
                 await ApiError.InvalidValue("requestId", $"A request id is 1 to {PlantTopics.MaxRequestIdLength} letters, digits or '-_.:'.").WriteAsync(context);

@@ -13,9 +13,10 @@ public sealed class PlantKeyCheck(IDbContextFactory<MaasDbContext> contexts)
 {
     public async Task<PlantKeyCheckResult> CheckAsync(string? secret, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(secret) || secret.Length > 256)
+        // As at the gateway: a secret without the shape of a key is refused before it is hashed or looked up.
+        if (secret is null || !ApiKeySecret.IsWellFormed(secret.Trim()))
         {
-            return PlantKeyCheckResult.Refused("missing");
+            return PlantKeyCheckResult.Refused("malformed");
         }
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
