@@ -67,7 +67,7 @@ public sealed partial class PlantRequestHandler(
     public async Task ResumeAsync(PlantResponse unfinished, CancellationToken cancellationToken)
     {
         LogResuming(logger, unfinished.TenantId, unfinished.RequestId);
-        await GenerateClaimedAsync(unfinished.TenantId, Guid.Parse(unfinished.KeyId), unfinished.RequestId, Encoding.UTF8.GetBytes(unfinished.RequestBody), Stopwatch.GetTimestamp(), cancellationToken);
+        await GenerateClaimedAsync(unfinished.TenantId, Guid.Parse(unfinished.KeyId), unfinished.RequestId, Encoding.UTF8.GetBytes(unfinished.RequestBody), Stopwatch.GetTimestamp(), unfinished.CreatedAt, cancellationToken);
     }
 
     private async Task HandleAsync(string tenantId, Guid keyId, int keyRpm, int tenantRpm, string requestId, byte[] payload, long received, CancellationToken cancellationToken)
@@ -84,10 +84,11 @@ public sealed partial class PlantRequestHandler(
             return;
         }
 
+        // The gateway's counters (its RateLimitMiddleware.KeyPrefix, GCRA in Redis): one limit per key over HTTP and MQTT.
         RateLimitRule[] rules =
         [
-            new("maas:rl:key:" + keyId.ToString("D"), Math.Max(1, keyRpm), RateWindow),
-            new("maas:rl:tenant:" + tenantId, Math.Max(1, tenantRpm), RateWindow),
+            new("maas:gcra:key:" + keyId.ToString("D"), Math.Max(1, keyRpm), RateWindow),
+            new("maas:gcra:tenant:" + tenantId, Math.Max(1, tenantRpm), RateWindow),
         ];
         var decision = await limiter.AcquireAsync(rules, cancellationToken);
         if (!decision.Allowed)
@@ -114,7 +115,7 @@ public sealed partial class PlantRequestHandler(
             return;
         }
 
-        var (claimed, existing) = await store.ClaimAsync(tenantId, requestId, keyId, kind == GenerationKind.Chat ? "chat" : "completion", Encoding.UTF8.GetString(payload), cancellationToken);
+        var (claimed, existing, arrival) = await store.ClaimAsync(tenantId, requestId, keyId, kind == GenerationKind.Chat ? "chat" : "completion", Encoding.UTF8.GetString(payload), cancellationToken);
         if (!claimed)
         {
             // A plant's retry: never generated or billed again; a finished response goes out again, a running one will.
@@ -128,10 +129,10 @@ public sealed partial class PlantRequestHandler(
             return;
         }
 
-        await GenerateClaimedAsync(tenantId, keyId, requestId, payload, received, cancellationToken);
+        await GenerateClaimedAsync(tenantId, keyId, requestId, payload, received, arrival, cancellationToken);
     }
 
-    private async Task GenerateClaimedAsync(string tenantId, Guid keyId, string requestId, byte[] payload, long received, CancellationToken cancellationToken)
+    private async Task GenerateClaimedAsync(string tenantId, Guid keyId, string requestId, byte[] payload, long received, DateTimeOffset arrival, CancellationToken cancellationToken)
     {
         await _slots.WaitAsync(cancellationToken);
         try
@@ -140,7 +141,7 @@ public sealed partial class PlantRequestHandler(
             string response;
             try
             {
-                response = await GenerateAsync(tenantId, keyId, requestId, payload, received, messages, cancellationToken);
+                response = await GenerateAsync(tenantId, keyId, requestId, payload, received, arrival, messages, cancellationToken);
                 PlantMetrics.Requests.WithLabels("completed").Inc();
             }
             catch (ApiErrorException ex) when (ex.Error.Status is 429 or 503)
@@ -172,7 +173,7 @@ public sealed partial class PlantRequestHandler(
     }
 
     /// <summary>Runs the pipeline; returns the whole response as JSON and fills <paramref name="messages"/> with what the topic carries.</summary>
-    private async Task<string> GenerateAsync(string tenantId, Guid keyId, string requestId, byte[] payload, long received, List<string> messages, CancellationToken cancellationToken)
+    private async Task<string> GenerateAsync(string tenantId, Guid keyId, string requestId, byte[] payload, long received, DateTimeOffset arrival, List<string> messages, CancellationToken cancellationToken)
     {
         ValidatedGeneration request;
         IReadOnlyList<string> devices;
@@ -180,10 +181,12 @@ public sealed partial class PlantRequestHandler(
         using (var document = JsonDocument.Parse(payload))
         {
             kind = KindOf(document.RootElement);
-            request = GenerationPipeline.Validate(document.RootElement, kind, received);
+            // The claim's time is the usage record's arrival: a re-run after a restart writes the same key (metered once).
+            request = GenerationPipeline.Validate(document.RootElement, kind, received) with { ReceivedAt = arrival };
             devices = PlantContextPrompt.RequestedDevices(document.RootElement);
         }
 
+        string? context = null;
         if (devices.Count > 0)
         {
             if (!_sparkplugTenants.Contains(tenantId))
@@ -191,7 +194,9 @@ public sealed partial class PlantRequestHandler(
                 throw new ApiErrorException(ApiError.InvalidValue(PlantContextPrompt.Field, "Sparkplug B context is not enabled for this tenant."));
             }
 
-            request = PlantContextPrompt.WithContext(request, sparkplug.Snapshot(tenantId, devices));
+            var snapshot = sparkplug.Snapshot(tenantId, devices);
+            context = PlantContextPrompt.Render(snapshot);
+            request = PlantContextPrompt.WithContext(request, snapshot);
         }
 
         // Namespaced by tenant: plants choose their ids, and two tenants may choose the same.
@@ -220,8 +225,9 @@ public sealed partial class PlantRequestHandler(
             }
         }
 
-        var completion = Serialize(builder.Completion());
-        messages.Add(request.Stream ? Serialize(builder.UsageChunk()) : completion);
+        // The context the answer was based on goes back with it, so a plant can audit which values the model saw.
+        var completion = PlantContextPrompt.Annotate(Serialize(builder.Completion()), context);
+        messages.Add(request.Stream ? PlantContextPrompt.Annotate(Serialize(builder.UsageChunk()), context) : completion);
         return completion;
     }
 

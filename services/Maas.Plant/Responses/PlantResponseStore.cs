@@ -13,11 +13,16 @@ public sealed class PlantResponseStore(IDbContextFactory<MaasDbContext> contexts
     public const string InProgress = "in_progress";
     public const string Completed = "completed";
 
-    /// <summary>Claims the request id for this request; false with the existing row when it was claimed before.</summary>
-    public async Task<(bool Claimed, PlantResponse? Existing)> ClaimAsync(string tenantId, string requestId, Guid keyId, string kind, string body, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims the request id for this request; false with the existing row when it was claimed before. The claim's time
+    /// (whole microseconds, as PostgreSQL keeps it) is the request's arrival in its usage record, also when a restarted
+    /// process generates it again, so the record's key is the same and it is stored once.
+    /// </summary>
+    public async Task<(bool Claimed, PlantResponse? Existing, DateTimeOffset ClaimedAt)> ClaimAsync(string tenantId, string requestId, Guid keyId, string kind, string body, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
+        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
         var key = keyId.ToString("D");
         var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
             $"""
@@ -27,10 +32,11 @@ public sealed class PlantResponseStore(IDbContextFactory<MaasDbContext> contexts
             """, cancellationToken);
         if (inserted == 1)
         {
-            return (true, null);
+            return (true, null, now);
         }
 
-        return (false, await db.PlantResponses.AsNoTracking().SingleAsync(r => r.TenantId == tenantId && r.RequestId == requestId, cancellationToken));
+        var existing = await db.PlantResponses.AsNoTracking().SingleAsync(r => r.TenantId == tenantId && r.RequestId == requestId, cancellationToken);
+        return (false, existing, existing.CreatedAt);
     }
 
     /// <summary>Gives a claimed request id back (its generation could not start for now), so a retry runs it.</summary>

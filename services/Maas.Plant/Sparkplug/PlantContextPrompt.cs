@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Maas.Generation.Requests;
 using Maas.Infrastructure.OpenAi;
 using Maas.Tokenization;
@@ -61,6 +62,22 @@ public static class PlantContextPrompt
         return request.Kind == GenerationKind.Chat
             ? request with { Messages = [new ChatMessage("system", text), .. request.Messages] }
             : request with { Prompt = text + "\n\n" + request.Prompt };
+    }
+
+    /// <summary>
+    /// The response JSON with <c>"maas_context": {"text": …}</c> added: the device values the prompt carried. Unchanged
+    /// when the request asked for no context.
+    /// </summary>
+    public static string Annotate(string responseJson, string? contextText)
+    {
+        if (contextText is null)
+        {
+            return responseJson;
+        }
+
+        var response = JsonNode.Parse(responseJson)!.AsObject();
+        response[Field] = new JsonObject { ["text"] = contextText };
+        return response.ToJsonString(OpenAiJson.Options);
     }
 
     public static string Render(IReadOnlyList<DeviceSnapshot> devices)
