@@ -9,6 +9,7 @@ using Maas.Plant.Responses;
 using Maas.Plant.Sparkplug;
 using Microsoft.Extensions.Options;
 using MQTTnet;
+using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
@@ -210,12 +211,19 @@ public sealed partial class PlantMqttEndpoint : IHostedService, IAsyncDisposable
             return;
         }
 
+        // MQTT 5 clients may leave the id to the server (MQTTnet refuses an empty id from MQTT 3.1.1 clients).
+        var clientId = e.ClientId;
+        if (string.IsNullOrEmpty(clientId) && e.ProtocolVersion == MqttProtocolVersion.V500)
+        {
+            clientId = e.AssignedClientIdentifier = "maas-" + Guid.NewGuid().ToString("N");
+        }
+
         // Client ids are broker-wide: a tenant must never take over (or read the owed messages of) another tenant's session.
-        var owner = await _store.SessionOwnerAsync(e.ClientId, e.CancellationToken);
-        if ((owner is not null && owner != check.TenantId) || (_connected.TryGetValue(e.ClientId, out var other) && other.TenantId != check.TenantId))
+        var owner = await _store.SessionOwnerAsync(clientId, e.CancellationToken);
+        if ((owner is not null && owner != check.TenantId) || (_connected.TryGetValue(clientId, out var other) && other.TenantId != check.TenantId))
         {
             PlantMetrics.Connections.WithLabels("client_id_taken").Inc();
-            LogClientIdTaken(_logger, e.ClientId, check.TenantId);
+            LogClientIdTaken(_logger, clientId, check.TenantId);
             e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
             return;
         }
@@ -223,12 +231,12 @@ public sealed partial class PlantMqttEndpoint : IHostedService, IAsyncDisposable
         var persistent = e.CleanSession == false;
         if (!persistent && owner is not null)
         {
-            await _store.EndSessionAsync(e.ClientId, check.TenantId, e.CancellationToken);
+            await _store.EndSessionAsync(clientId, check.TenantId, e.CancellationToken);
         }
 
-        var client = new PlantClient(e.ClientId, check.TenantId, check.KeyId, check.KeyRequestsPerMinute, check.TenantRequestsPerMinute, persistent);
+        var client = new PlantClient(clientId, check.TenantId, check.KeyId, check.KeyRequestsPerMinute, check.TenantRequestsPerMinute, persistent);
         e.SessionItems[PlantClient.SessionItemKey] = client;
-        _connected[e.ClientId] = client;
+        _connected[clientId] = client;
         PlantMetrics.Connections.WithLabels("accepted").Inc();
         e.ReasonCode = MqttConnectReasonCode.Success;
     }
