@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Maas.Plant.Tests.Support;
+using Microsoft.EntityFrameworkCore;
 
 namespace Maas.Plant.Tests;
 
@@ -56,5 +57,52 @@ public sealed class StoreAndForwardTests(PlantPlatformFixture platform)
         await using var again = await mqtt.SubscribeAsync(filter, clientId, persistent: true);
         await Task.Delay(1500);
         Assert.DoesNotContain(again.Messages, m => m.Topic.EndsWith("/" + requestId, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_request_Maas_Plant_was_generating_when_it_was_killed_is_generated_after_the_restart_and_metered_once()
+    {
+        var tenant = platform.Other;
+        var mqtt = platform.Mqtt(tenant);
+        var clientId = "line7-edge-" + Guid.NewGuid().ToString("N")[..8];
+        var requestId = "killed-" + Guid.NewGuid().ToString("N")[..8];
+        var first = await mqtt.SubscribeAsync($"maas/{tenant.Id}/responses/#", clientId, persistent: true);
+        Assert.True(await first.Subscribed);
+
+        await mqtt.PublishAsync($"maas/{tenant.Id}/requests/{requestId}", JsonSerializer.Serialize(new
+        {
+            model = PlantPlatformFixture.Model,
+            prompt = "Write the full maintenance history of press 2:",
+            max_tokens = 600,
+            ignore_eos = true,
+        }));
+
+        // Claimed and generating (202 over HTTPS), then the process dies.
+        using var http = platform.Http(tenant);
+        var generating = false;
+        for (var i = 0; i < 300 && !generating; i++)
+        {
+            using var response = await http.GetAsync($"/plant/v1/responses/{requestId}");
+            generating = response.StatusCode == HttpStatusCode.Accepted;
+            if (!generating)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        Assert.True(generating, "the request was never seen in progress");
+        await first.DisposeAsync();
+        await platform.RestartPlantAsync();
+
+        await using var back = await mqtt.SubscribeAsync($"maas/{tenant.Id}/responses/#", clientId, persistent: true);
+        var messages = await back.WaitForAsync(m => m.Any(x => x.Topic.EndsWith("/" + requestId, StringComparison.Ordinal)), TimeSpan.FromSeconds(120));
+        using var answer = JsonDocument.Parse(messages.Single(x => x.Topic.EndsWith("/" + requestId, StringComparison.Ordinal)).Payload);
+        Assert.Equal(600, answer.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        Assert.Contains($"Generating plant request {requestId} of tenant {tenant.Id} again", platform.Plant.Output, StringComparison.Ordinal);
+
+        await using var db = platform.Database.CreateContext();
+        var usage = Assert.Single(await db.UsageEvents.AsNoTracking().Where(u => u.RequestId == $"plant:{tenant.Id}:{requestId}").ToListAsync());
+        Assert.Equal("plant", usage.Source);
+        Assert.Equal(600, usage.CompletionTokens);
     }
 }

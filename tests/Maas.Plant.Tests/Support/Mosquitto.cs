@@ -67,23 +67,26 @@ public sealed class Mosquitto(int port, string secret)
 
     private ProcessStartInfo Start(string tool, string? clientId, bool mqtt5)
     {
-        var start = new ProcessStartInfo(tool)
+        // Under stdbuf (coreutils): mosquitto-clients print their debug lines (CONNACK, SUBACK) with stdio, fully
+        // buffered into a pipe, so without line buffering a test would see them only when the client exits.
+        var start = new ProcessStartInfo("stdbuf")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             StandardOutputEncoding = Encoding.UTF8,
         };
+        start.ArgumentList.Add("-oL");
+        start.ArgumentList.Add(tool);
         foreach (var argument in new[] { "-h", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-u", "plant", "-P", secret, "-q", "1" })
         {
             start.ArgumentList.Add(argument);
         }
 
-        if (clientId is not null)
-        {
-            start.ArgumentList.Add("-i");
-            start.ArgumentList.Add(clientId);
-        }
+        // Always an id: mosquitto-clients 2.0 sends an empty one otherwise, which MQTTnet refuses for MQTT 3.1.1
+        // ("identifier rejected"; only MQTT 5 lets the server assign one).
+        start.ArgumentList.Add("-i");
+        start.ArgumentList.Add(clientId ?? tool + "-" + Guid.NewGuid().ToString("N")[..12]);
 
         if (mqtt5)
         {

@@ -49,7 +49,17 @@ public sealed class MosquittoSubscriber : IAsyncDisposable
     /// <summary>True when the broker granted the subscription; false when it refused it or the client exited.</summary>
     public Task<bool> Subscribed => _subscribed.Task;
 
-    public async Task WaitForSubscriptionAsync(TimeSpan timeout) => await _subscribed.Task.WaitAsync(timeout);
+    public async Task WaitForSubscriptionAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _subscribed.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"mosquitto_sub got no SUBACK in {timeout}; it printed:\n{Log}");
+        }
+    }
 
     /// <summary>Waits until the messages received satisfy <paramref name="done"/>; returns them.</summary>
     public async Task<IReadOnlyList<(string Topic, string Payload)>> WaitForAsync(Func<IReadOnlyList<(string Topic, string Payload)>, bool> done, TimeSpan timeout)

@@ -24,8 +24,12 @@ public sealed class PlantPlatformFixture : IAsyncLifetime
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
     private readonly List<ServiceProcess> _processes = [];
     private readonly int _plantHttpPort = FreePort.Next();
+    private readonly int _apiHttpPort = FreePort.Next();
     private readonly string _clusterId;
     private int _apiOrleansGateway;
+    private int _apiSiloPort;
+    private int _workerOrleansGateway;
+    private int _primarySiloPort;
 
     public PlantPlatformFixture()
     {
@@ -60,14 +64,16 @@ public sealed class PlantPlatformFixture : IAsyncLifetime
         SparkplugTenant = await CreateTenantAsync("plant-a-" + _suffix, 1000);
         Other = await CreateTenantAsync("plant-b-" + _suffix, 1000);
 
-        var apiSilo = FreePort.Next();
+        // The worker is the cluster's primary silo, so the api can be killed and started again (BatchApiTests) while the
+        // cluster lives on; the plant service is a client of the worker's gateway for the same reason.
+        var workerSilo = FreePort.Next();
+        _workerOrleansGateway = FreePort.Next();
+        _apiSiloPort = FreePort.Next();
         _apiOrleansGateway = FreePort.Next();
         var ready = TimeSpan.FromMinutes(3);
-        var api = Silo(apiSilo, _apiOrleansGateway, apiSilo);
-        api["Maas:Gateway:SigningSecret"] = SigningSecret;
-        api["Maas:Metering:SpillDirectory"] = Path.Combine(SpillRoot, "api");
-        Api = await StartAsync("services", "Maas.Api", api, ready);
-        await StartAsync("services", "Maas.Worker", Silo(FreePort.Next(), FreePort.Next(), apiSilo), ready);
+        _primarySiloPort = workerSilo;
+        await StartAsync("services", "Maas.Worker", Silo(workerSilo, _workerOrleansGateway, workerSilo), ready);
+        await StartApiAsync();
         await StartPlantAsync();
         Gateway = await StartAsync("gateway", "Maas.Gateway", new Dictionary<string, string>
         {
@@ -91,12 +97,23 @@ public sealed class PlantPlatformFixture : IAsyncLifetime
         ["Maas:Models:0:Path"] = CheckpointFolder,
     };
 
+    /// <summary>Kills the api silo (as a crash would) and starts it again on the same HTTP and Orleans ports.</summary>
+    public async Task RestartApiAsync()
+    {
+        await Api.KillAsync();
+        _processes.Remove(Api);
+        await Api.DisposeAsync();
+        KeepLog(Api);
+        await StartApiAsync();
+    }
+
     /// <summary>Kills Maas.Plant (as a crash would) and starts it again on the same HTTP and MQTT ports.</summary>
     public async Task RestartPlantAsync()
     {
         await Plant.KillAsync();
         _processes.Remove(Plant);
         await Plant.DisposeAsync();
+        KeepLog(Plant);
         await StartPlantAsync();
     }
 
@@ -137,13 +154,34 @@ public sealed class PlantPlatformFixture : IAsyncLifetime
         return http;
     }
 
+    /// <summary>True once Maas.Plant has printed <paramref name="text"/> (its console log reaches the test a moment after the client's answer).</summary>
+    public async Task<bool> PlantPrintedAsync(string text, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
+        while (!Plant.Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(20);
+        }
+
+        return true;
+    }
+
     public Mosquitto Mqtt(PlantTenant tenant) => new(MqttPort, tenant.Secret);
+
+    /// <summary>Where each process's output is kept when it stops (a failing test's evidence; CI keeps /tmp of a failed run).</summary>
+    public string LogFolder { get; } = Path.Combine(Path.GetTempPath(), "maas-plant-tests");
 
     public async Task DisposeAsync()
     {
         foreach (var process in Enumerable.Reverse(_processes))
         {
             await process.DisposeAsync();
+            KeepLog(process);
         }
 
         if (Database is not null)
@@ -160,6 +198,22 @@ public sealed class PlantPlatformFixture : IAsyncLifetime
         }
     }
 
+    private void KeepLog(ServiceProcess process)
+    {
+        Directory.CreateDirectory(LogFolder);
+        File.AppendAllText(Path.Combine(LogFolder, $"{_suffix}-{process.Address.Port}.log"), process.Output);
+    }
+
+    private async Task StartApiAsync()
+    {
+        var api = Silo(_apiSiloPort, _apiOrleansGateway, _primarySiloPort);
+        api["Maas:Gateway:SigningSecret"] = SigningSecret;
+        api["Maas:Metering:SpillDirectory"] = Path.Combine(SpillRoot, "api");
+        api["Maas:Batches:Concurrency"] = "2";
+        Api = await ServiceProcess.StartAsync("services", "Maas.Api", api, TimeSpan.FromMinutes(3), port: _apiHttpPort);
+        _processes.Add(Api);
+    }
+
     private async Task StartPlantAsync()
     {
         Plant = await ServiceProcess.StartAsync("services", "Maas.Plant", new Dictionary<string, string>
@@ -171,7 +225,7 @@ public sealed class PlantPlatformFixture : IAsyncLifetime
             ["Maas:Gateway:SigningSecret"] = SigningSecret,
             ["Maas:Metering:SpillDirectory"] = Path.Combine(SpillRoot, "plant"),
             ["Maas:Plant:MqttPort"] = MqttPort.ToString(CultureInfo.InvariantCulture),
-            ["Maas:Plant:OrleansGatewayPort"] = _apiOrleansGateway.ToString(CultureInfo.InvariantCulture),
+            ["Maas:Plant:OrleansGatewayPort"] = _workerOrleansGateway.ToString(CultureInfo.InvariantCulture),
             ["Maas:Plant:ClusterId"] = _clusterId,
             ["Maas:Plant:SparkplugTenants:0"] = SparkplugTenant.Id,
         }, TimeSpan.FromMinutes(2), port: _plantHttpPort);
