@@ -52,8 +52,8 @@ public sealed class MqttTenantIsolationTests(PlantPlatformFixture platform)
         await using var subscriber = await new Mosquitto(platform.MqttPort, key.Secret).SubscribeAsync($"maas/{key.Id}/responses/#", clientId);
         Assert.True(await subscriber.Subscribed);
 
-        var revoked = DateTime.UtcNow;
-        await platform.RevokeAsync(key);
+        // From the revocation's commit (then `maas key revoke` sends the notice) to the disconnect.
+        var revoked = await platform.RevokeAsync(key);
         var line = $"Disconnected MQTT client {clientId} of tenant {key.Id}: key {key.KeyId} revoked";
         while (!platform.Plant.Output.Contains(line, StringComparison.Ordinal) && DateTime.UtcNow - revoked < TimeSpan.FromSeconds(10))
         {

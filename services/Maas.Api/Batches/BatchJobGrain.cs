@@ -16,7 +16,8 @@ namespace Maas.Api.Batches;
 /// run through the shared pipeline with usage source batch (billed at the batch discount, batch priority in the engine:
 /// interactive requests go first), a few at a time; each finished line is written to PostgreSQL with its result before
 /// it counts, so a restarted silo resumes with the lines still pending. A line's request id ("batch:{batch}:{line}")
-/// and its arrival are fixed, so even a line re-run after a crash between metering and storing is metered once.
+/// and its arrival are fixed, so even a line re-run after a crash between metering and storing is metered once (an
+/// attempt refused as busy gets a new arrival: its zero-token record, if any, must not shadow the real one).
 /// The work runs off the grain's scheduler; the grain only starts, cancels and keeps it.
 /// </summary>
 public sealed partial class BatchJobGrain(
@@ -185,6 +186,7 @@ public sealed partial class BatchJobGrain(
             {
                 // The tenant's slots are taken (interactive traffic goes first) or no worker is up yet: a batch waits.
                 await Task.Delay(options.Value.BusyRetryDelay, time, cancellationToken);
+                arrival = await store.RenewArrivalAsync(line, cancellationToken);
             }
             catch (ApiErrorException ex) when (!cancellationToken.IsCancellationRequested)
             {

@@ -155,6 +155,19 @@ public sealed class BatchStore(IDbContextFactory<MaasDbContext> contexts, TimePr
         return await db.BatchLines.AsNoTracking().Where(l => l.BatchId == line.BatchId && l.LineIndex == line.LineIndex).Select(l => l.ReceivedAt!.Value).SingleAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// A new arrival for a line whose attempt was refused as busy: that attempt may have left a zero-token usage record
+    /// (refused after admission) under the old arrival, and the attempt that runs must not be deduplicated against it.
+    /// </summary>
+    public async Task<DateTimeOffset> RenewArrivalAsync(BatchLine line, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        await db.BatchLines.Where(l => l.BatchId == line.BatchId && l.LineIndex == line.LineIndex)
+            .ExecuteUpdateAsync(s => s.SetProperty(l => l.ReceivedAt, now), cancellationToken);
+        return await db.BatchLines.AsNoTracking().Where(l => l.BatchId == line.BatchId && l.LineIndex == line.LineIndex).Select(l => l.ReceivedAt!.Value).SingleAsync(cancellationToken);
+    }
+
     /// <summary>Writes a line's result and counts it, once: a line already finished is left as it is.</summary>
     public async Task FinishLineAsync(string batchId, int lineIndex, bool succeeded, string result, CancellationToken cancellationToken)
     {

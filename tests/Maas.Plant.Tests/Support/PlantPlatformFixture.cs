@@ -6,6 +6,7 @@ using Maas.Engine.Checkpoints;
 using Maas.Engine.Tools.Checkpoints;
 using Maas.Infrastructure.Tenancy;
 using Maas.Testing;
+using Microsoft.EntityFrameworkCore;
 using OpenAI;
 using StackExchange.Redis;
 
@@ -134,12 +135,17 @@ public sealed class PlantPlatformFixture : IAsyncLifetime
     }
 
     /// <summary>Revokes a key the way `maas key revoke` does: in PostgreSQL, then a notice on Redis.</summary>
-    public async Task RevokeAsync(PlantTenant key)
+    /// <returns>When the revocation was committed (the test's own Redis and PostgreSQL connections are opened before).</returns>
+    public async Task<DateTime> RevokeAsync(PlantTenant key)
     {
         await using var db = Database.CreateContext();
-        await new ApiKeyRegistry(db).RevokeAsync(key.KeyId.ToString("D"), CancellationToken.None);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RedisConfiguration);
+        var registry = new ApiKeyRegistry(db);
+        await db.Database.OpenConnectionAsync();
+        await registry.RevokeAsync(key.KeyId.ToString("D"), CancellationToken.None);
+        var revoked = DateTime.UtcNow;
         await new ApiKeyRevocation(ApiKeyRevocationOptions.DefaultChannel).PublishAsync(redis, key.KeyId, CancellationToken.None);
+        return revoked;
     }
 
     /// <summary>The official OpenAI client through the gateway, no retries.</summary>
