@@ -1,7 +1,7 @@
 using Maas.Benchmarks.Engine;
 using Maas.Benchmarks.Platform;
 
-// `latency` measures a running platform, `gateway` the gateway alone in-process, `metering` the durable usage path
+// `latency` measures a running platform, `plant` the MQTT endpoint and batches on processes it starts, `gateway` the gateway alone in-process, `metering` the durable usage path
 // into PostgreSQL, `kernels` the engine's decode kernels, `attention` its MLA attention; anything else goes to
 // BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "latency")
@@ -12,6 +12,11 @@ if (args.Length > 0 && args[0] == "latency")
 if (args.Length > 0 && args[0] == "gateway")
 {
     return await GatewayOverhead.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "plant")
+{
+    return await PlantThroughput.RunAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "metering")
