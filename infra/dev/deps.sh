@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs (apt-get, if missing) and starts PostgreSQL and Redis on loopback for `make run` and
+# Installs (apt-get, if missing) PostgreSQL, Redis and mosquitto-clients, and starts PostgreSQL and Redis on loopback for `make run` and
 # `make test`, with data under .data/ in the repository. Idempotent: already running is fine.
 #   infra/dev/deps.sh start | stop | status | env
 # Ports: PostgreSQL 127.0.0.1:55432 (user maas, password maas, database maas), Redis 127.0.0.1:56379.
@@ -29,6 +29,8 @@ install_missing() {
   local pkgs=()
   pg_bin >/dev/null 2>&1 || pkgs+=(postgresql)
   command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
+  # MQTT command-line clients: the plant tests publish and subscribe with them, `make run` shows them.
+  command -v mosquitto_pub >/dev/null 2>&1 || pkgs+=(mosquitto-clients)
   if [ ${#pkgs[@]} -gt 0 ]; then
     log "installing ${pkgs[*]} with apt-get"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make run`: PostgreSQL + Redis (deps.sh), build, migrate, seed a demo tenant/model/price/key, then the
-# api silo, the worker silo and the gateway in the background (logs in .data/logs/). Ctrl-C stops
+# api silo, the worker silo, the plant service (MQTT) and the gateway in the background (logs in .data/logs/). Ctrl-C stops
 # what this script started; PostgreSQL and Redis keep running (`make stop` stops them).
 set -euo pipefail
 
@@ -30,6 +30,9 @@ WORKER_PORT=5200
 WORKER_MANAGEMENT_PORT=5201
 WORKER_SILO_PORT=11112
 WORKER_ORLEANS_GATEWAY_PORT=30001
+PLANT_PORT=5400                                       # HTTP (/plant/v1, behind the gateway)
+PLANT_MANAGEMENT_PORT=5401
+PLANT_MQTT_PORT="${MAAS_PLANT_MQTT_PORT:-1883}"       # MQTT 3.1.1/5 for plants (username anything, password a key)
 PRIMARY_SILO="127.0.0.1:$API_SILO_PORT"              # localhost clustering: the api silo is primary
 
 eval "$(infra/dev/deps.sh env)"                        # MAAS_POSTGRES, MAAS_REDIS
@@ -61,6 +64,16 @@ worker_env() {
   echo "Maas__Orleans__GatewayPort=$WORKER_ORLEANS_GATEWAY_PORT"
   echo "Maas__Orleans__PrimarySiloEndpoint=$PRIMARY_SILO"
 }
+plant_env() {
+  shared_env
+  echo "ASPNETCORE_URLS=http://127.0.0.1:$PLANT_PORT"
+  echo "Maas__Management__Url=http://127.0.0.1:$PLANT_MANAGEMENT_PORT"
+  echo "Maas__Plant__MqttPort=$PLANT_MQTT_PORT"
+  echo "Maas__Plant__OrleansGatewayPort=$API_ORLEANS_GATEWAY_PORT"   # an Orleans client of the cluster
+  echo "Maas__Plant__SparkplugTenants__0=$TENANT_ID"                 # the demo tenant's Sparkplug B context is on
+  echo "Maas__Gateway__SigningSecret=$SIGNING_SECRET"
+  echo "Maas__Metering__SpillDirectory=$ROOT/.data/metering-spill/plant"
+}
 gateway_env() {
   shared_env
   echo "ASPNETCORE_URLS=http://127.0.0.1:$GATEWAY_PORT"
@@ -70,6 +83,7 @@ gateway_env() {
 }
 gateway_args() {
   echo "--ReverseProxy:Clusters:api:Destinations:api-1:Address=http://127.0.0.1:$API_PORT/"
+  echo "--ReverseProxy:Clusters:plant:Destinations:plant-1:Address=http://127.0.0.1:$PLANT_PORT/"
 }
 # ---------------------------------------------------------------------------------------------
 
@@ -141,12 +155,12 @@ wait_for() { # name management-port path
 
 # 1. dependencies
 infra/dev/deps.sh start
-for port in $GATEWAY_PORT $GATEWAY_MANAGEMENT_PORT $API_PORT $API_MANAGEMENT_PORT $WORKER_PORT $WORKER_MANAGEMENT_PORT $API_SILO_PORT $WORKER_SILO_PORT $API_ORLEANS_GATEWAY_PORT $WORKER_ORLEANS_GATEWAY_PORT; do
+for port in $GATEWAY_PORT $GATEWAY_MANAGEMENT_PORT $API_PORT $API_MANAGEMENT_PORT $WORKER_PORT $WORKER_MANAGEMENT_PORT $PLANT_PORT $PLANT_MANAGEMENT_PORT $PLANT_MQTT_PORT $API_SILO_PORT $WORKER_SILO_PORT $API_ORLEANS_GATEWAY_PORT $WORKER_ORLEANS_GATEWAY_PORT; do
   port_in_use "$port" && die "port $port is already in use (another 'make run'?); stop that process first"
 done
 
 # 2. build (only what runs)
-for project in services/Maas.Cli services/Maas.Api services/Maas.Worker gateway/Maas.Gateway; do
+for project in services/Maas.Cli services/Maas.Api services/Maas.Worker services/Maas.Plant gateway/Maas.Gateway; do
   log "building $project"
   dotnet build "$project" -c "$CONFIGURATION" -nologo -v quiet -clp:NoSummary >/dev/null || {
     dotnet build "$project" -c "$CONFIGURATION" -nologo -v quiet 2>&1 | grep -E 'error|warn' | sort -u >&2
@@ -171,12 +185,14 @@ mkdir -p "$LOG_DIR"
 maas dev seed --tenant "$TENANT_ID" --model-id "$MODEL_ID" --model-path "$MODEL_PATH" --key-file "$KEY_FILE" >/dev/null
 KEY="$(cat "$KEY_FILE")"
 
-# 4. processes: the api silo first (it is the primary silo), then the worker, then the gateway
+# 4. processes: the api silo first (it is the primary silo), then the worker, the plant service, the gateway
 start api "$API_PORT" "services/Maas.Api/$OUT/Maas.Api.dll" api_env
 wait_for api "$API_MANAGEMENT_PORT" /health/live
 start worker "$WORKER_PORT" "services/Maas.Worker/$OUT/Maas.Worker.dll" worker_env
 wait_for worker "$WORKER_MANAGEMENT_PORT" /health/ready
 wait_for api "$API_MANAGEMENT_PORT" /health/ready
+start plant "$PLANT_PORT" "services/Maas.Plant/$OUT/Maas.Plant.dll" plant_env
+wait_for plant "$PLANT_MANAGEMENT_PORT" /health/ready
 mapfile -t GATEWAY_ARGS < <(gateway_args)
 start gateway "$GATEWAY_PORT" "gateway/Maas.Gateway/$OUT/Maas.Gateway.dll" gateway_env "${GATEWAY_ARGS[@]}"
 wait_for gateway "$GATEWAY_MANAGEMENT_PORT" /health/ready
@@ -191,8 +207,17 @@ Demo API key (also in ${KEY_FILE#"$ROOT"/}): $KEY
     -H "Content-Type: application/json" \\
     -d '{"model": "$MODEL_ID", "messages": [{"role": "user", "content": "Hello!"}], "max_tokens": 32}'
 
-Logs: ${LOG_DIR#"$ROOT"/}/{api,worker,gateway}.log
-Metrics and readiness (loopback only): http://127.0.0.1:{$GATEWAY_MANAGEMENT_PORT,$API_MANAGEMENT_PORT,$WORKER_MANAGEMENT_PORT}/metrics and /health/ready
+Plants over MQTT (mqtt://127.0.0.1:$PLANT_MQTT_PORT, password = the key; mosquitto-clients is installed):
+
+  mosquitto_sub -h 127.0.0.1 -p $PLANT_MQTT_PORT -u plant -P "$KEY" -q 1 -t 'maas/$TENANT_ID/responses/#' -v &
+  mosquitto_pub -h 127.0.0.1 -p $PLANT_MQTT_PORT -u plant -P "$KEY" -q 1 -t maas/$TENANT_ID/requests/shift-1 \
+    -m '{"model": "$MODEL_ID", "messages": [{"role": "user", "content": "Summarise the night shift."}], "max_tokens": 32}'
+  curl -sS http://localhost:$GATEWAY_PORT/plant/v1/responses/shift-1 -H "Authorization: Bearer $KEY"
+
+Batch API (OpenAI-compatible): POST /v1/files (purpose=batch, JSONL), POST /v1/batches, GET /v1/batches/{id}.
+
+Logs: ${LOG_DIR#"$ROOT"/}/{api,worker,plant,gateway}.log
+Metrics and readiness (loopback only): http://127.0.0.1:{$GATEWAY_MANAGEMENT_PORT,$API_MANAGEMENT_PORT,$WORKER_MANAGEMENT_PORT,$PLANT_MANAGEMENT_PORT}/metrics and /health/ready
 Press Ctrl-C to stop.
 MSG
 

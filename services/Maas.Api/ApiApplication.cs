@@ -1,3 +1,4 @@
+using Maas.Api.Batches;
 using Maas.Api.Completions;
 using Maas.Api.Gateway;
 using Maas.Api.Metrics;
@@ -44,7 +45,13 @@ public static class ApiApplication
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) => kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes);
         builder.Services.AddOptions<GatewaySignatureOptions>().BindConfiguration(GatewaySignatureOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<GatewayReplayGuard>();
+        builder.Services.AddSingleton<GatewayRequestCheck>();
         builder.Services.AddSingleton<ApiMetrics>();
+        builder.Services.AddOptions<BatchOptions>().BindConfiguration(BatchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<BatchStore>();
+        builder.Services.AddHttpClient<BatchWebhook>();
+        // After the silo (registered by AddMaasSilo above), so grains can be called when it runs.
+        builder.Services.AddHostedService<BatchResumer>();
 
         var app = builder.Build();
         app.UseMiddleware<RequestIdMiddleware>();
@@ -55,6 +62,7 @@ public static class ApiApplication
         v1.MapModelsEndpoints();
         v1.MapCompletionEndpoints();
         v1.MapUsageEndpoints();
+        v1.MapBatchEndpoints();
         return app;
     }
 }

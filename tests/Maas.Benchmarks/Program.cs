@@ -2,7 +2,8 @@ using Maas.Benchmarks.Engine;
 using Maas.Benchmarks.Platform;
 
 // `latency` measures a running platform, `fairness` one tenant's request while another floods platform processes it
-// starts, `gateway` the gateway alone in-process, `metering` the durable usage path
+// starts, `plant` the MQTT endpoint and batches on processes it starts, `gateway` the gateway alone in-process,
+// `metering` the durable usage path
 // into PostgreSQL, `kernels` the engine's decode kernels, `attention` its MLA attention; anything else goes to
 // BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "latency")
@@ -18,6 +19,11 @@ if (args.Length > 0 && args[0] == "gateway")
 if (args.Length > 0 && args[0] == "fairness")
 {
     return await TenantFairness.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "plant")
+{
+    return await PlantThroughput.RunAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "metering")

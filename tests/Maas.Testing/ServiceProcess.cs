@@ -55,9 +55,11 @@ public sealed class ServiceProcess : IAsyncDisposable
         TimeSpan readyTimeout,
         string healthPath = "/health/ready",
         IReadOnlyDictionary<string, string>? environment = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        int? port = null)
     {
-        var port = FreePort.Next();
+        // A fixed port lets a restarted process keep its address (e.g. behind a gateway that was told it once).
+        port ??= FreePort.Next();
         var variables = new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" };
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {

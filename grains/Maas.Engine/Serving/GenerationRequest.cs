@@ -17,14 +17,14 @@ public sealed record GenerationRequest
     /// <summary>When false, an end-of-sequence token does not end generation (OpenAI's ignore_eos, used by benchmarks).</summary>
     public bool StopAtEos { get; init; } = true;
 
+    /// <summary>Interactive first; batch fills idle slots and gives them up when an interactive request waits.</summary>
+    public GenerationPriority Priority { get; init; } = GenerationPriority.Interactive;
+
     /// <summary>
     /// Whether sampled special and added tokens (any id of tokenizer.json's added_tokens) are left out of the text, as
     /// vLLM's skip_special_tokens does by default; they still count as generated tokens and show in logprobs.
     /// </summary>
     public bool SkipSpecialTokens { get; init; } = true;
-
-    /// <summary>Interactive first; batch fills idle slots and gives them up when an interactive request waits.</summary>
-    public GenerationPriority Priority { get; init; } = GenerationPriority.Interactive;
 
     /// <summary>
     /// The tenant the request belongs to: waiting requests are admitted round-robin across tenants (within a priority

@@ -13,8 +13,8 @@ public static class EngineWireMapping
         MaxTokens = command.MaxTokens,
         Stop = command.Stop,
         StopAtEos = !command.IgnoreEos,
-        SkipSpecialTokens = command.SkipSpecialTokens,
         Priority = command.Batch ? GenerationPriority.Batch : GenerationPriority.Interactive,
+        SkipSpecialTokens = command.SkipSpecialTokens,
         TenantId = command.TenantId,
         TenantWeight = command.TenantWeight,
         Sampling = new SamplingParameters

@@ -21,6 +21,18 @@ public sealed class MaasDbContext(DbContextOptions<MaasDbContext> options) : DbC
 
     public DbSet<InvoiceLine> InvoiceLines => Set<InvoiceLine>();
 
+    public DbSet<BatchFile> BatchFiles => Set<BatchFile>();
+
+    public DbSet<BatchJob> BatchJobs => Set<BatchJob>();
+
+    public DbSet<BatchLine> BatchLines => Set<BatchLine>();
+
+    public DbSet<PlantResponse> PlantResponses => Set<PlantResponse>();
+
+    public DbSet<PlantSession> PlantSessions => Set<PlantSession>();
+
+    public DbSet<PlantDelivery> PlantDeliveries => Set<PlantDelivery>();
+
     /// <summary>A context outside dependency injection (CLI, tests, design time).</summary>
     public static MaasDbContext Create(string connectionString)
     {
@@ -71,5 +83,6 @@ public sealed class MaasDbContext(DbContextOptions<MaasDbContext> options) : DbC
             e.Property(m => m.CreatedAt).HasColumnName("created_at");
         });
         MaasBillingModel.Configure(modelBuilder);
+        MaasPlantModel.Configure(modelBuilder);
     }
 }

@@ -86,7 +86,11 @@ public sealed partial class GenerationPipeline(
         }
 
         // Wall-clock arrival: now, less the time since the entry point received the request (monotonic clock).
-        var receivedAt = UsageRecord.Microseconds(time.GetUtcNow() - Stopwatch.GetElapsedTime(request.ReceivedTimestamp));
+        // A batch line re-run after a restart keeps its first attempt's arrival, so its usage record has the same key
+        // (request id, received_at) and is stored once.
+        var receivedAt = request.ReceivedAt is { } fixedArrival
+            ? UsageRecord.Microseconds(fixedArrival)
+            : UsageRecord.Microseconds(time.GetUtcNow() - Stopwatch.GetElapsedTime(request.ReceivedTimestamp));
         GenerationProgress? progress = null;
         var completed = false;
         using var renewal = new CancellationTokenSource();
@@ -119,6 +123,7 @@ public sealed partial class GenerationPipeline(
                 IgnoreEos = request.IgnoreEos,
                 SkipSpecialTokens = request.SkipSpecialTokens,
                 ConsumerLease = _consumerLease,
+                Batch = identity.Source == UsageSource.Batch,
             };
             progress = new GenerationProgress(model, request.Sampling.Logprobs, promptTokens.Length, request.ReceivedTimestamp);
             IAsyncEnumerator<TokenChunk> tokens;
@@ -182,7 +187,9 @@ public sealed partial class GenerationPipeline(
                 CompletionTokens = completionTokens,
                 ReceivedAt = receivedAt,
                 FirstTokenAt = progress?.TimeToFirstToken is { } ttft ? UsageRecord.Microseconds(receivedAt + ttft) : null,
-                FinishedAt = UsageRecord.Microseconds(receivedAt + Stopwatch.GetElapsedTime(request.ReceivedTimestamp)),
+                FinishedAt = request.ReceivedAt is null
+                    ? UsageRecord.Microseconds(receivedAt + Stopwatch.GetElapsedTime(request.ReceivedTimestamp))
+                    : UsageRecord.Microseconds(time.GetUtcNow()),
                 FinishReason = completed ? progress!.UsageFinishReason
                     : cancellationToken.IsCancellationRequested ? UsageFinishReason.Cancelled
                     : progress is null or { Refused: true } ? UsageFinishReason.Rejected

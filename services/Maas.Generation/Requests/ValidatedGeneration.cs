@@ -38,6 +38,12 @@ public sealed record ValidatedGeneration
     /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the request's arrival, for time to first token and duration.</summary>
     public long ReceivedTimestamp { get; init; }
 
+    /// <summary>
+    /// Wall-clock arrival when the entry point fixes it (a batch line keeps its first attempt's across restarts, so a
+    /// re-run writes the same usage key); null: now less the time since <see cref="ReceivedTimestamp"/>.
+    /// </summary>
+    public DateTimeOffset? ReceivedAt { get; init; }
+
     /// <summary>Field that holds the prompt: "messages" or "prompt".</summary>
     public string PromptParam => Kind == GenerationKind.Chat ? "messages" : "prompt";
 

@@ -1,0 +1,3 @@
+namespace Maas.Api.Batches;
+
+public sealed record BatchRequestCounts(int Total, int Completed, int Failed);

@@ -1,0 +1,4 @@
+using Maas.Plant;
+
+var app = PlantApplication.Build(args);
+await app.RunAsync();
