@@ -21,6 +21,10 @@ public sealed class MaasDbContext(DbContextOptions<MaasDbContext> options) : DbC
 
     public DbSet<InvoiceLine> InvoiceLines => Set<InvoiceLine>();
 
+    public DbSet<PortalAdmin> PortalAdmins => Set<PortalAdmin>();
+
+    public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
+
     /// <summary>A context outside dependency injection (CLI, tests, design time).</summary>
     public static MaasDbContext Create(string connectionString)
     {
@@ -71,5 +75,6 @@ public sealed class MaasDbContext(DbContextOptions<MaasDbContext> options) : DbC
             e.Property(m => m.CreatedAt).HasColumnName("created_at");
         });
         MaasBillingModel.Configure(modelBuilder);
+        MaasAdministrationModel.Configure(modelBuilder);
     }
 }
