@@ -1,6 +1,7 @@
 using Maas.Gateway.Authentication;
 using Maas.Gateway.Forwarding;
 using Maas.Gateway.Pipeline;
+using Maas.Gateway.RateLimiting;
 using Maas.Infrastructure.Hosting;
 using Maas.Infrastructure.OpenAi;
 using Maas.Infrastructure.Redis;
@@ -17,6 +18,9 @@ namespace Maas.Gateway;
 /// </summary>
 public static class GatewayApp
 {
+    /// <summary>Loopback port of /metrics and the detailed /health/ready unless Maas:Management:Url says otherwise.</summary>
+    public const int DefaultManagementPort = 8081;
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -29,7 +33,7 @@ public static class GatewayApp
         configure?.Invoke(builder);
 
         // The rate limiter fails open and revocations fall back to the key cache's TTL, so Redis only degrades readiness.
-        builder.AddMaasServiceDefaults().AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);
+        builder.AddMaasServiceDefaults(DefaultManagementPort).AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);
 
         var services = builder.Services;
         services.AddOptions<GatewayOptions>()
@@ -37,8 +41,12 @@ public static class GatewayApp
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddOptions<RedisRequestRateLimiterOptions>()
-            .BindConfiguration("Maas:RateLimiter")
+            .BindConfiguration(RateLimiterOptions.SectionName)
             .Validate(o => o.Timeout > TimeSpan.Zero, "Maas:RateLimiter:Timeout must be positive.")
+            .ValidateOnStart();
+        services.AddOptions<RateLimiterOptions>()
+            .BindConfiguration(RateLimiterOptions.SectionName)
+            .ValidateDataAnnotations()
             .ValidateOnStart();
 
         // TryAdd: a test host may bring its own clock (rate-limit windows, signature timestamps).
@@ -56,6 +64,8 @@ public static class GatewayApp
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<RedisRequestRateLimiter>();
+        services.AddSingleton<GatewayRateLimiter>();
+        services.AddSingleton<FailedAuthenticationLimiter>();
         services.AddHostedService<ApiKeyRevocationSubscriber>();
 
         services.AddReverseProxy()

@@ -26,7 +26,19 @@ public sealed class GatewayOptions
     [Range(1, int.MaxValue)]
     public int ApiKeyCacheMaxEntries { get; set; } = 100_000;
 
-    /// <summary>Length of the fixed rate-limit window.</summary>
+    /// <summary>
+    /// How long a key found before stays usable while PostgreSQL cannot be asked (its fresh lifetime,
+    /// <see cref="ApiKeyCacheTtl"/>, has passed and the lookup fails). Revocations keep arriving through Redis meanwhile;
+    /// unknown keys get 503.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan ApiKeyStaleTtl { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>The window the requests-per-minute limits are counted over (a sliding GCRA window, see RedisRequestRateLimiter).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Failed authentications one client address may cause per minute before its requests get 429 without a look at their key.</summary>
+    [Range(1, 1_000_000)]
+    public int FailedAuthenticationsPerMinute { get; set; } = 30;
 }

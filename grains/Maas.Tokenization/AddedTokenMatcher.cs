@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Maas.Tokenization;
 
 /// <summary>
@@ -6,14 +8,25 @@ namespace Maas.Tokenization;
 /// pre-tokenization. Handled outside Microsoft.ML.Tokenizers so custom pre-tokenizers need no
 /// knowledge of them.
 /// </summary>
+/// <remarks>
+/// A character trie: positions that cannot start a token are skipped with one vectorized search over the
+/// tokens' first characters, and from a candidate position the walk follows at most the longest token's
+/// length. Text made of nothing but <c>&lt;</c> (every DeepSeek token's first character) therefore costs one
+/// failed trie step per character instead of a comparison against each of the 818 tokens.
+/// </remarks>
 internal sealed class AddedTokenMatcher
 {
-    /// <summary>Tokens by first char, longest first.</summary>
-    private readonly Dictionary<char, (string Content, int Id)[]> _byFirstChar;
+    /// <summary>Trie edges keyed by (node &lt;&lt; 16) | char; node 0 is the root.</summary>
+    private readonly Dictionary<long, int> _edges = new(MixedInt64Comparer.Instance);
+
+    /// <summary>Token id ending at each node, or -1.</summary>
+    private readonly List<int> _tokenAt = [-1];
+
+    private readonly SearchValues<char> _firstChars;
 
     public AddedTokenMatcher(IEnumerable<(string Content, int Id)> tokens)
     {
-        var groups = new Dictionary<char, List<(string Content, int Id)>>();
+        var first = new HashSet<char>();
         foreach ((string content, int id) in tokens)
         {
             if (content.Length == 0)
@@ -21,45 +34,70 @@ internal sealed class AddedTokenMatcher
                 continue;
             }
 
-            if (!groups.TryGetValue(content[0], out List<(string Content, int Id)>? list))
+            first.Add(content[0]);
+            int node = 0;
+            foreach (char c in content)
             {
-                groups[content[0]] = list = [];
+                long key = Edge(node, c);
+                if (!_edges.TryGetValue(key, out int child))
+                {
+                    child = _tokenAt.Count;
+                    _tokenAt.Add(-1);
+                    _edges[key] = child;
+                }
+
+                node = child;
             }
 
-            list.Add((content, id));
+            // tokenizer.json lists each content once; should it not, the first id wins as in a lookup table.
+            if (_tokenAt[node] < 0)
+            {
+                _tokenAt[node] = id;
+            }
         }
 
-        _byFirstChar = [];
-        foreach ((char first, List<(string Content, int Id)> list) in groups)
-        {
-            list.Sort((a, b) => b.Content.Length.CompareTo(a.Content.Length));
-            _byFirstChar[first] = [.. list];
-        }
+        _firstChars = SearchValues.Create([.. first]);
     }
 
     /// <summary>The first added token at or after <paramref name="start"/>; false if none.</summary>
-    public bool TryFindNext(string text, int start, out int index, out int length, out int id)
+    public bool TryFindNext(ReadOnlySpan<char> text, int start, out int index, out int length, out int id)
     {
-        for (int i = start; i < text.Length; i++)
+        int i = start;
+        while (i < text.Length)
         {
-            if (!_byFirstChar.TryGetValue(text[i], out (string Content, int Id)[]? candidates))
+            int skip = text[i..].IndexOfAny(_firstChars);
+            if (skip < 0)
             {
-                continue;
+                break;
             }
 
-            foreach ((string content, int tokenId) in candidates)
+            i += skip;
+            int node = 0;
+            int bestLength = 0;
+            int bestId = -1;
+            for (int j = i; j < text.Length && _edges.TryGetValue(Edge(node, text[j]), out node); j++)
             {
-                if (i + content.Length <= text.Length && string.CompareOrdinal(text, i, content, 0, content.Length) == 0)
+                if (_tokenAt[node] >= 0)
                 {
-                    index = i;
-                    length = content.Length;
-                    id = tokenId;
-                    return true;
+                    bestLength = j - i + 1;
+                    bestId = _tokenAt[node];
                 }
             }
+
+            if (bestId >= 0)
+            {
+                index = i;
+                length = bestLength;
+                id = bestId;
+                return true;
+            }
+
+            i++;
         }
 
         index = length = id = -1;
         return false;
     }
+
+    private static long Edge(int node, char c) => ((long)node << 16) | c;
 }

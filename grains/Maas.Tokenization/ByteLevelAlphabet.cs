@@ -9,6 +9,12 @@ internal static class ByteLevelAlphabet
     /// <summary>Character to byte; -1 for characters outside the alphabet.</summary>
     private static readonly short[] ByteOfChar = BuildInverse();
 
+    /// <summary>Byte to character.</summary>
+    private static readonly char[] CharOfByte = BuildForward();
+
+    /// <summary>The character a byte is written as in vocabulary strings.</summary>
+    public static char CharOf(byte value) => CharOfByte[value];
+
     /// <summary>Appends the bytes a vocabulary string stands for; false if it holds a foreign character.</summary>
     public static bool TryAppendBytes(string token, List<byte> destination)
     {
@@ -24,6 +30,20 @@ internal static class ByteLevelAlphabet
         }
 
         return true;
+    }
+
+    private static char[] BuildForward()
+    {
+        var forward = new char[256];
+        for (int c = 0; c < ByteOfChar.Length; c++)
+        {
+            if (ByteOfChar[c] >= 0)
+            {
+                forward[ByteOfChar[c]] = (char)c;
+            }
+        }
+
+        return forward;
     }
 
     private static short[] BuildInverse()

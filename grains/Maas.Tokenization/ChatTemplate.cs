@@ -1,13 +1,17 @@
-using System.Text;
 using System.Text.Json;
 
 namespace Maas.Tokenization;
 
-/// <summary>Renders chat messages into prompt text in a model family's format (DeepSeek V2, V3).</summary>
+/// <summary>Turns chat messages into a model family's prompt (DeepSeek V2, V3): token ids, or text for display.</summary>
 /// <remarks>
 /// Hand-written equivalents of the Jinja chat_template strings in the models' tokenizer_config.json
 /// (no Jinja engine). They reproduce the templates character for character, including their quirks,
-/// because the models were trained on exactly that text.
+/// because the models were trained on exactly that text. <see cref="Encode"/> emits the template's own control
+/// tokens (BOS, <c>&lt;｜User｜&gt;</c>, EOS, ...) by id and encodes everything between them, message content
+/// included, with <see cref="AddedTokenHandling.AsText"/>: a control token written inside a message stays text,
+/// so a user cannot end the turn, write the assistant's reply or override the system prompt. For content without
+/// such strings the ids equal Hugging Face's (the template's text around content is encoded together with it, as
+/// HF encodes the rendered string).
 /// </remarks>
 public sealed class ChatTemplate
 {
@@ -73,16 +77,42 @@ public sealed class ChatTemplate
                 $"No chat template family recognised in {modelFolder}: config.json model_type/architectures are not deepseek_v2/deepseek_v3 and tokenizer_config.json's chat_template is not a known DeepSeek template.");
     }
 
-    /// <summary>Prompt text including BOS when the family's template writes it.</summary>
+    /// <summary>Prompt text including BOS when the family's template writes it; for display and tests (the model gets <see cref="Encode"/>).</summary>
     public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt)
     {
+        var prompt = new TextPromptWriter();
+        Write(messages, addGenerationPrompt, prompt);
+        return prompt.ToString();
+    }
+
+    /// <summary>
+    /// The prompt's token ids, BOS included when the family's template writes it: control tokens by id, message
+    /// content always as plain text.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A control token of the template is not an added token of <paramref name="tokenizer"/>.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public int[] Encode(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt, TextTokenizer tokenizer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        var prompt = new TokenPromptWriter(tokenizer, cancellationToken);
+        Write(messages, addGenerationPrompt, prompt);
+        return prompt.ToArray();
+    }
+
+    private void Write(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt, PromptWriter prompt)
+    {
         ArgumentNullException.ThrowIfNull(messages);
-        return Family switch
+        switch (Family)
         {
-            ChatTemplateFamily.DeepSeekV2 => RenderV2(messages, addGenerationPrompt),
-            ChatTemplateFamily.DeepSeekV3 => RenderV3(messages, addGenerationPrompt),
-            _ => throw new InvalidOperationException($"Unknown family {Family}"),
-        };
+            case ChatTemplateFamily.DeepSeekV2:
+                WriteV2(messages, addGenerationPrompt, prompt);
+                break;
+            case ChatTemplateFamily.DeepSeekV3:
+                WriteV3(messages, addGenerationPrompt, prompt);
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown family {Family}");
+        }
     }
 
     /// <summary>
@@ -90,21 +120,21 @@ public sealed class ChatTemplate
     /// user → "User: " + content + "\n\n"; assistant → "Assistant: " + content + eos; generation
     /// prompt "Assistant:" (no trailing space).
     /// </summary>
-    private string RenderV2(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt)
+    private void WriteV2(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt, PromptWriter prompt)
     {
-        var text = new StringBuilder(_bos);
+        prompt.Control(_bos);
         foreach (ChatMessage message in messages)
         {
             switch (message.Role)
             {
                 case "system":
-                    text.Append(message.Content).Append("\n\n");
+                    prompt.Text(message.Content).Text("\n\n");
                     break;
                 case "user":
-                    text.Append("User: ").Append(message.Content).Append("\n\n");
+                    prompt.Text("User: ").Text(message.Content).Text("\n\n");
                     break;
                 case "assistant":
-                    text.Append("Assistant: ").Append(message.Content).Append(_eos);
+                    prompt.Text("Assistant: ").Text(message.Content).Control(_eos);
                     break;
                 default:
                     throw UnknownRole(message.Role, "system, user, assistant");
@@ -113,10 +143,8 @@ public sealed class ChatTemplate
 
         if (addGenerationPrompt)
         {
-            text.Append("Assistant:");
+            prompt.Text("Assistant:");
         }
-
-        return text.ToString();
     }
 
     /// <summary>
@@ -125,9 +153,9 @@ public sealed class ChatTemplate
     /// (after tool outputs: "&lt;｜tool▁outputs▁end｜&gt;" + content + eos instead); tool → tool output
     /// blocks. Generation prompt "&lt;｜Assistant｜&gt;" unless the last message was a tool output.
     /// </summary>
-    private string RenderV3(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt)
+    private void WriteV3(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt, PromptWriter prompt)
     {
-        var text = new StringBuilder(_bos);
+        prompt.Control(_bos);
         bool firstSystem = true;
         foreach (ChatMessage message in messages)
         {
@@ -135,10 +163,10 @@ public sealed class ChatTemplate
             {
                 if (!firstSystem)
                 {
-                    text.Append("\n\n");
+                    prompt.Text("\n\n");
                 }
 
-                text.Append(message.Content);
+                prompt.Text(message.Content);
                 firstSystem = false;
             }
         }
@@ -154,16 +182,24 @@ public sealed class ChatTemplate
                     break;
                 case "user":
                     isTool = false;
-                    text.Append(V3User).Append(message.Content);
+                    prompt.Control(V3User).Text(message.Content);
                     break;
                 case "assistant":
-                    text.Append(isTool ? V3ToolOutputsEnd : V3Assistant).Append(message.Content).Append(V3EndOfSentence);
+                    prompt.Control(isTool ? V3ToolOutputsEnd : V3Assistant).Text(message.Content).Control(V3EndOfSentence);
                     isTool = false;
                     break;
                 case "tool":
                     isTool = true;
-                    text.Append(isOutputFirst ? V3ToolOutputsBegin + V3ToolOutputBegin : "\n" + V3ToolOutputBegin)
-                        .Append(message.Content).Append(V3ToolOutputEnd);
+                    if (isOutputFirst)
+                    {
+                        prompt.Control(V3ToolOutputsBegin);
+                    }
+                    else
+                    {
+                        prompt.Text("\n");
+                    }
+
+                    prompt.Control(V3ToolOutputBegin).Text(message.Content).Control(V3ToolOutputEnd);
                     isOutputFirst = false;
                     break;
                 default:
@@ -173,15 +209,13 @@ public sealed class ChatTemplate
 
         if (isTool)
         {
-            text.Append(V3ToolOutputsEnd);
+            prompt.Control(V3ToolOutputsEnd);
         }
 
         if (addGenerationPrompt && !isTool)
         {
-            text.Append(V3Assistant);
+            prompt.Control(V3Assistant);
         }
-
-        return text.ToString();
     }
 
     private ArgumentException UnknownRole(string role, string known)

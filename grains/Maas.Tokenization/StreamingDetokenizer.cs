@@ -10,17 +10,21 @@ namespace Maas.Tokenization;
 /// outputs and <see cref="Flush"/> gives exactly <see cref="TextTokenizer.Decode"/> of the ids.
 /// </summary>
 /// <remarks>One instance per sequence, not thread-safe. Buffers are allocated once; spans returned are
-/// valid until the next call.</remarks>
+/// valid until the next call. With <c>skipAddedTokens</c> (what OpenAI-compatible servers do by default), sampled
+/// added tokens (BOS/EOS, <c>&lt;｜place▁holder▁no▁N｜&gt;</c>, <c>&lt;｜User｜&gt;</c>, ...) produce no text: they are control
+/// tokens, not content.</remarks>
 public sealed class StreamingDetokenizer
 {
     private readonly TextTokenizer _tokenizer;
+    private readonly bool _skipAddedTokens;
     private readonly byte[] _bytes;
     private readonly char[] _chars;
     private int _heldBytes;
 
-    public StreamingDetokenizer(TextTokenizer tokenizer)
+    public StreamingDetokenizer(TextTokenizer tokenizer, bool skipAddedTokens = false)
     {
         _tokenizer = tokenizer;
+        _skipAddedTokens = skipAddedTokens;
         // Held bytes are at most 3 (an unfinished 4-byte character); one token adds at most MaxTokenByteLength.
         _bytes = new byte[tokenizer.MaxTokenByteLength + 4];
         // UTF-8 never yields more UTF-16 units than bytes, replacement characters included.
@@ -33,6 +37,12 @@ public sealed class StreamingDetokenizer
     /// <summary>The text that the token completes (possibly empty).</summary>
     public ReadOnlySpan<char> Push(int tokenId)
     {
+        if (_skipAddedTokens && _tokenizer.IsAddedToken(tokenId))
+        {
+            // Bytes held for an unfinished character stay held: the next text token may complete them.
+            return [];
+        }
+
         ReadOnlySpan<byte> token = _tokenizer.TokenBytes(tokenId);
         token.CopyTo(_bytes.AsSpan(_heldBytes));
         return Convert(_heldBytes + token.Length, isFinalBlock: false);

@@ -10,7 +10,10 @@
 #     in 512-token steps, as llama.cpp's default micro-batch), decode at batch 1 after 32- and 2,048-token prompts
 #     (llama-bench tg32 at depth 0 and 2048) and at batch 16 after 32-token prompts (llama-batched-bench).
 #     llama.cpp runs with weights read into memory (-lm none) and with flash attention off and on; its better
-#     figure of the two is the one compared.
+#     figure of the two is the one compared. The summary gives the median and the best round of each engine:
+#     on a shared machine other work only ever slows a run down, and llama.cpp's spinning thread barrier
+#     suffers from it more than the engine's pool, so the best rounds are the fairer comparison.
+#  Raw outputs of every run are kept under $MAAS_BENCH_LOG (default .data/bench-llamacpp/<time>).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -21,6 +24,8 @@ ROUNDS="${MAAS_BENCH_ROUNDS:-2}"
 NODE_LLAMA_CPP="${NODE_LLAMA_CPP_VERSION:-3.22.1}"
 LLAMA="$ROOT/.data/llama.cpp"
 BIN="$LLAMA/build/bin"
+LOG="${MAAS_BENCH_LOG:-$ROOT/.data/bench-llamacpp/$(date +%Y%m%d-%H%M%S)}"
+mkdir -p "$LOG"
 
 log() { echo "[bench-llamacpp] $*" >&2; }
 as_root() {
@@ -65,11 +70,12 @@ echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $
 echo "cpu flags (vector): $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(sse4_2|avx|avx2|fma|f16c|avx_vnni|avx512[a-z_0-9]*|amx[a-z_0-9]*)$' | sort -u | tr '\n' ' ')"
 echo "llama.cpp: $(tr -d '\n ' <"$LLAMA/package/llama/llama.cpp.info.json") commit $(git -C "$LLAMA/src" rev-parse --short HEAD)"
 echo "weights: $MODEL as --weights q8 (maas) and $GGUF (llama.cpp Q8_0)"
+echo "raw outputs: $LOG"
 
 # One maas load per round runs every measurement.
-maas_round() {
+maas_round() { # $1 = round
   maas bench engine --model "$MODEL" --weights q8 --threads "$THREADS" --prefill-chunk 512 \
-    --cases 1x512:1,1x2048:32,1x32:32,16x32:32 2>/dev/null
+    --cases 1x512:1,1x2048:32,1x32:32,16x32:32 2>/dev/null | tee "$LOG/round$1-maas.txt"
 }
 maas_value() { # $1 = output, $2 = sed pattern selecting the line's tokens/s
   echo "$1" | sed -n "$2" | head -1
@@ -83,14 +89,14 @@ llama_bench_best() { # $1 = csv, $2 n_prompt, $3 n_gen, $4 n_depth
     END { if (best > 0) printf "%.1f", best }'
 }
 
-llama_round() {
+llama_round() { # $1 = round
   local pp tg b16 b16on
-  pp=$("$BIN/llama-bench" -m "$GGUF" -t "$THREADS" -lm none -fa off,on -r 1 -p 512,2048 -n 0 -o csv 2>/dev/null)
-  tg=$("$BIN/llama-bench" -m "$GGUF" -t "$THREADS" -lm none -fa off,on -r 1 -p 0 -n 32 -d 0,2048 -o csv 2>/dev/null)
+  pp=$("$BIN/llama-bench" -m "$GGUF" -t "$THREADS" -lm none -fa off,on -r 1 -p 512,2048 -n 0 -o csv 2>/dev/null | tee "$LOG/round$1-llama-pp.csv")
+  tg=$("$BIN/llama-bench" -m "$GGUF" -t "$THREADS" -lm none -fa off,on -r 1 -p 0 -n 32 -d 0,2048 -o csv 2>/dev/null | tee "$LOG/round$1-llama-tg.csv")
   b16=$("$BIN/llama-batched-bench" -m "$GGUF" -t "$THREADS" -c 4096 -b 512 -ub 512 -npp 32 -ntg 32 -npl 16 -fa off -lm none 2>/dev/null \
-    | awk -F'|' '$4+0 == 16 && $2+0 == 32 { gsub(/ /, "", $9); print $9 }')
+    | tee "$LOG/round$1-llama-batched-fa-off.txt" | awk -F'|' '$4+0 == 16 && $2+0 == 32 { gsub(/ /, "", $9); print $9 }')
   b16on=$("$BIN/llama-batched-bench" -m "$GGUF" -t "$THREADS" -c 4096 -b 512 -ub 512 -npp 32 -ntg 32 -npl 16 -fa on -lm none 2>/dev/null \
-    | awk -F'|' '$4+0 == 16 && $2+0 == 32 { gsub(/ /, "", $9); print $9 }')
+    | tee "$LOG/round$1-llama-batched-fa-on.txt" | awk -F'|' '$4+0 == 16 && $2+0 == 32 { gsub(/ /, "", $9); print $9 }')
   L_PP512=$(llama_bench_best "$pp" 512 0 0)
   L_PP2048=$(llama_bench_best "$pp" 2048 0 0)
   L_TG32=$(llama_bench_best "$tg" 0 32 0)
@@ -104,7 +110,7 @@ NAMES=("prefill 512 tokens" "prefill 2048 tokens" "decode b1, 32-token prompt" "
 declare -a OURS THEIRS
 printf '%-5s | %-30s | %12s | %12s | %6s\n' round measure "maas tok/s" "llama tok/s" ratio
 for round in $(seq 1 "$ROUNDS"); do
-  out=$(maas_round)
+  out=$(maas_round "$round")
   M=(
     "$(maas_value "$out" 's/^prefill: 1 x 512 tokens in .* = \([0-9.]*\) tokens\/s.*/\1/p')"
     "$(maas_value "$out" 's/^prefill: 1 x 2048 tokens in .* = \([0-9.]*\) tokens\/s.*/\1/p')"
@@ -112,7 +118,7 @@ for round in $(seq 1 "$ROUNDS"); do
     "$(maas_value "$out" 's/^decode: batch 1 after 2048-token prompts, .* = \([0-9.]*\) tokens\/s.*/\1/p')"
     "$(maas_value "$out" 's/^decode: batch 16 after 32-token prompts, .* = \([0-9.]*\) tokens\/s.*/\1/p')"
   )
-  llama_round
+  llama_round "$round"
   L=("$L_PP512" "$L_PP2048" "$L_TG32" "$L_TG2048" "$L_B16")
   for i in "${!NAMES[@]}"; do
     printf '%-5s | %-30s | %12s | %12s | %6s\n' "$round" "${NAMES[$i]}" "${M[$i]:-n/a}" "${L[$i]:-n/a}" "$(ratio "${M[$i]:-0}" "${L[$i]:-0}")"
@@ -122,9 +128,12 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+best() { tr ' ' '\n' | grep -v '^$' | sort -g | tail -1; }
 echo
-echo "medians over $ROUNDS rounds (bar: prefill >= 1.0x, decode b1 >= 1.0x, decode b16 >= 2.0x)"
+echo "over $ROUNDS rounds (bar: prefill >= 1.0x, decode b1 >= 1.0x, decode b16 >= 2.0x)"
+printf '%-30s | %-36s | %-36s\n' measure "median: maas, llama.cpp, ratio" "best: maas, llama.cpp, ratio"
 for i in "${!NAMES[@]}"; do
   m=$(echo "${OURS[$i]}" | median); l=$(echo "${THEIRS[$i]}" | median)
-  printf '%-30s | maas %8.1f | llama.cpp %8.1f | maas/llama.cpp %s\n' "${NAMES[$i]}" "$m" "$l" "$(ratio "$m" "$l")"
+  bm=$(echo "${OURS[$i]}" | best); bl=$(echo "${THEIRS[$i]}" | best)
+  printf '%-30s | %8.1f %8.1f %6sx          | %8.1f %8.1f %6sx\n' "${NAMES[$i]}" "$m" "$l" "$(ratio "$m" "$l")" "$bm" "$bl" "$(ratio "$bm" "$bl")"
 done

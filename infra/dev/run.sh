@@ -21,10 +21,13 @@ CONFIGURATION=Release
 OUT="bin/$CONFIGURATION/net10.0"
 
 GATEWAY_PORT=8080
+GATEWAY_MANAGEMENT_PORT=8081                          # /metrics and /health/ready of each process: loopback only
 API_PORT=5100
+API_MANAGEMENT_PORT=5101
 API_SILO_PORT=11111
 API_ORLEANS_GATEWAY_PORT=30000
 WORKER_PORT=5200
+WORKER_MANAGEMENT_PORT=5201
 WORKER_SILO_PORT=11112
 WORKER_ORLEANS_GATEWAY_PORT=30001
 PRIMARY_SILO="127.0.0.1:$API_SILO_PORT"              # localhost clustering: the api silo is primary
@@ -43,6 +46,7 @@ shared_env() {
 api_env() {
   shared_env
   echo "ASPNETCORE_URLS=http://127.0.0.1:$API_PORT"
+  echo "Maas__Management__Url=http://127.0.0.1:$API_MANAGEMENT_PORT"
   echo "Maas__Orleans__SiloPort=$API_SILO_PORT"
   echo "Maas__Orleans__GatewayPort=$API_ORLEANS_GATEWAY_PORT"
   echo "Maas__Orleans__PrimarySiloEndpoint=$PRIMARY_SILO"
@@ -52,6 +56,7 @@ api_env() {
 worker_env() {
   shared_env
   echo "ASPNETCORE_URLS=http://127.0.0.1:$WORKER_PORT"
+  echo "Maas__Management__Url=http://127.0.0.1:$WORKER_MANAGEMENT_PORT"
   echo "Maas__Orleans__SiloPort=$WORKER_SILO_PORT"
   echo "Maas__Orleans__GatewayPort=$WORKER_ORLEANS_GATEWAY_PORT"
   echo "Maas__Orleans__PrimarySiloEndpoint=$PRIMARY_SILO"
@@ -59,6 +64,7 @@ worker_env() {
 gateway_env() {
   shared_env
   echo "ASPNETCORE_URLS=http://127.0.0.1:$GATEWAY_PORT"
+  echo "Maas__Management__Url=http://127.0.0.1:$GATEWAY_MANAGEMENT_PORT"
   echo "Maas__Gateway__SigningSecret=$SIGNING_SECRET"
   # YARP destination names contain '-', so this one is passed as a command-line setting (gateway_args).
 }
@@ -104,7 +110,7 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 maas() { dotnet "services/Maas.Cli/$OUT/maas.dll" "$@"; }
 
-start() { # name port dll env-function [args...]
+start() { # name port dll env-function [args...]   (port: the process's public port, for the log line)
   local name="$1" port="$2" dll="$3" envf="$4"; shift 4
   local logf="$LOG_DIR/$name.log"
   local vars; mapfile -t vars < <("$envf")
@@ -114,7 +120,7 @@ start() { # name port dll env-function [args...]
   NAMES+=("$name")
 }
 
-wait_for() { # name port path
+wait_for() { # name management-port path
   local name="$1" port="$2" path="$3" pid="${PIDS[-1]}" logf="$LOG_DIR/$1.log" waited=0
   for i in "${!NAMES[@]}"; do [ "${NAMES[$i]}" = "$name" ] && pid="${PIDS[$i]}"; done
   while [ "$(http_status "$port" "$path")" != 200 ]; do
@@ -135,7 +141,7 @@ wait_for() { # name port path
 
 # 1. dependencies
 infra/dev/deps.sh start
-for port in $GATEWAY_PORT $API_PORT $WORKER_PORT $API_SILO_PORT $WORKER_SILO_PORT $API_ORLEANS_GATEWAY_PORT $WORKER_ORLEANS_GATEWAY_PORT; do
+for port in $GATEWAY_PORT $GATEWAY_MANAGEMENT_PORT $API_PORT $API_MANAGEMENT_PORT $WORKER_PORT $WORKER_MANAGEMENT_PORT $API_SILO_PORT $WORKER_SILO_PORT $API_ORLEANS_GATEWAY_PORT $WORKER_ORLEANS_GATEWAY_PORT; do
   port_in_use "$port" && die "port $port is already in use (another 'make run'?); stop that process first"
 done
 
@@ -167,13 +173,13 @@ KEY="$(cat "$KEY_FILE")"
 
 # 4. processes: the api silo first (it is the primary silo), then the worker, then the gateway
 start api "$API_PORT" "services/Maas.Api/$OUT/Maas.Api.dll" api_env
-wait_for api "$API_PORT" /health/live
+wait_for api "$API_MANAGEMENT_PORT" /health/live
 start worker "$WORKER_PORT" "services/Maas.Worker/$OUT/Maas.Worker.dll" worker_env
-wait_for worker "$WORKER_PORT" /health/ready
-wait_for api "$API_PORT" /health/ready
+wait_for worker "$WORKER_MANAGEMENT_PORT" /health/ready
+wait_for api "$API_MANAGEMENT_PORT" /health/ready
 mapfile -t GATEWAY_ARGS < <(gateway_args)
 start gateway "$GATEWAY_PORT" "gateway/Maas.Gateway/$OUT/Maas.Gateway.dll" gateway_env "${GATEWAY_ARGS[@]}"
-wait_for gateway "$GATEWAY_PORT" /health/ready
+wait_for gateway "$GATEWAY_MANAGEMENT_PORT" /health/ready
 
 cat <<MSG
 
@@ -185,7 +191,8 @@ Demo API key (also in ${KEY_FILE#"$ROOT"/}): $KEY
     -H "Content-Type: application/json" \\
     -d '{"model": "$MODEL_ID", "messages": [{"role": "user", "content": "Hello!"}], "max_tokens": 32}'
 
-Logs: ${LOG_DIR#"$ROOT"/}/{api,worker,gateway}.log   Metrics: http://localhost:$GATEWAY_PORT/metrics
+Logs: ${LOG_DIR#"$ROOT"/}/{api,worker,gateway}.log
+Metrics and readiness (loopback only): http://127.0.0.1:{$GATEWAY_MANAGEMENT_PORT,$API_MANAGEMENT_PORT,$WORKER_MANAGEMENT_PORT}/metrics and /health/ready
 Press Ctrl-C to stop.
 MSG
 

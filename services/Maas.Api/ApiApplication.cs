@@ -22,6 +22,9 @@ public static class ApiApplication
 {
     public const string DefaultUrl = "http://127.0.0.1:5100";
 
+    /// <summary>Loopback port of /metrics and the detailed /health/ready unless Maas:Management:Url says otherwise.</summary>
+    public const int DefaultManagementPort = 5101;
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -31,8 +34,8 @@ public static class ApiApplication
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        // Nothing on the api's request path needs Redis yet, so it only degrades readiness.
-        builder.AddMaasServiceDefaults().AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);
+        // Redis on the request path only checks request ids for replay, falling back to this process's memory: it only degrades readiness.
+        builder.AddMaasServiceDefaults(DefaultManagementPort).AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);
         builder.AddMaasSilo(SiloDefaults.Api, servedModels: []);
         // Durable metering first: AddMaasGeneration falls back to a log-only sink when no other is registered.
         builder.Services.AddMaasMetering();
@@ -40,6 +43,7 @@ public static class ApiApplication
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ApiOptions>>((kestrel, api) => kestrel.Limits.MaxRequestBodySize = api.Value.MaxRequestBodyBytes);
         builder.Services.AddOptions<GatewaySignatureOptions>().BindConfiguration(GatewaySignatureOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<GatewayReplayGuard>();
         builder.Services.AddSingleton<ApiMetrics>();
 
         var app = builder.Build();

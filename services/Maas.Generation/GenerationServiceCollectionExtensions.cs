@@ -24,6 +24,8 @@ public static class GenerationServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ServedModelCatalog>();
         services.AddHostedService<ModelCatalogRefresher>();
+        services.AddOptions<GenerationOptions>().BindConfiguration(GenerationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<PromptEncoder>();
         services.TryAddSingleton<ReplicaSelector>();
         services.TryAddSingleton<GenerationMetrics>();
         services.AddMaasPriceBook();

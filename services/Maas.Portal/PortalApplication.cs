@@ -22,6 +22,9 @@ namespace Maas.Portal;
 public static class PortalApplication
 {
     public const string DefaultUrl = "http://127.0.0.1:5300";
+
+    /// <summary>/metrics and the detailed /health/ready (Maas:Management:Url), loopback only.</summary>
+    public const int DefaultManagementPort = 5301;
     public const string CookieName = "maas_portal";
 
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
@@ -40,7 +43,7 @@ public static class PortalApplication
         }
 
         // Revocation notices need Redis; without it a revoked key still stops working when gateway caches expire.
-        builder.AddMaasServiceDefaults().AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);
+        builder.AddMaasServiceDefaults(DefaultManagementPort).AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);
 
         var portal = builder.Configuration.GetSection(PortalOptions.SectionName).Get<PortalOptions>() ?? new PortalOptions();
         var services = builder.Services;

@@ -13,6 +13,9 @@ public static class WorkerApplication
 {
     public const string DefaultUrl = "http://127.0.0.1:5200";
 
+    /// <summary>Loopback port of /metrics and the detailed /health/ready unless Maas:Management:Url says otherwise.</summary>
+    public const int DefaultManagementPort = 5201;
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -23,7 +26,7 @@ public static class WorkerApplication
         }
 
         // Nothing on the worker's path needs Redis yet (the KV-cache tier will degrade to compute), so it only degrades readiness.
-        builder.AddMaasServiceDefaults().AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);
+        builder.AddMaasServiceDefaults(DefaultManagementPort).AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);
         builder.Services.AddHealthChecks().AddCheck<ModelsLoadedHealthCheck>("models", HealthStatus.Unhealthy, [MaasHealthTags.Ready]);
         builder.Services.AddMaasModelHosting();
 

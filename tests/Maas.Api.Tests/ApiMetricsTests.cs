@@ -17,13 +17,13 @@ public sealed class ApiMetricsTests(ApiHostFixture api)
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         }
 
-        var before = Count(await api.Http.GetStringAsync("/metrics"));
+        var before = Count(await api.Host.Management.GetStringAsync("/metrics"));
         using (var again = await api.Http.SendAsync(api.Requests.Post("/v1/chat/completions", SeededTenants.A, body)))
         {
             Assert.Equal(HttpStatusCode.Forbidden, again.StatusCode);
         }
 
-        var after = Count(await api.Http.GetStringAsync("/metrics"));
+        var after = Count(await api.Host.Management.GetStringAsync("/metrics"));
 
         Assert.Equal(before + 1, after);
     }
@@ -31,8 +31,8 @@ public sealed class ApiMetricsTests(ApiHostFixture api)
     [Fact]
     public async Task Metrics_and_health_endpoints_need_no_gateway_signature()
     {
-        using var metrics = await api.Http.GetAsync("/metrics");
-        using var ready = await api.Http.GetAsync("/health/ready");
+        using var metrics = await api.Host.Management.GetAsync("/metrics");
+        using var ready = await api.Host.Management.GetAsync("/health/ready");
 
         Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);

@@ -25,7 +25,7 @@ public sealed class ModelPricingTests : IAsyncLifetime
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
-            using var ready = await _host.Http.GetAsync("/health/ready");
+            using var ready = await _host.Management.GetAsync("/health/ready");
             var text = await ready.Content.ReadAsStringAsync();
             if (text.Contains(UnpricedModel, StringComparison.Ordinal))
             {

@@ -49,7 +49,7 @@ public sealed class RequestValidationTests(ApiHostFixture api)
         { "stop five sequences", Chat, $$"""{ "model": "model-a", {{Messages}}, "stop": ["a", "b", "c", "d", "e"] }""", "stop" },
         { "stop a number", Chat, $$"""{ "model": "model-a", {{Messages}}, "stop": 42 }""", "stop" },
         { "stop empty string", Completions, $$"""{ "model": "model-a", {{Prompt}}, "stop": "" }""", "stop" },
-        { "stop array with a number", Chat, $$"""{ "model": "model-a", {{Messages}}, "stop": ["a", 1] }""", "stop" },
+        { "stop array with a number", Chat, $$"""{ "model": "model-a", {{Messages}}, "stop": ["a", 1] }""", "stop[1]" },
         { "chat logprobs not a bool", Chat, $$"""{ "model": "model-a", {{Messages}}, "logprobs": 3 }""", "logprobs" },
         { "top_logprobs above 20", Chat, $$"""{ "model": "model-a", {{Messages}}, "logprobs": true, "top_logprobs": 21 }""", "top_logprobs" },
         { "top_logprobs without logprobs", Chat, $$"""{ "model": "model-a", {{Messages}}, "top_logprobs": 2 }""", "top_logprobs" },

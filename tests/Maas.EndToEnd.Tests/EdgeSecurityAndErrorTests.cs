@@ -116,6 +116,30 @@ public sealed class EdgeSecurityAndErrorTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task Metrics_and_readiness_are_served_only_on_the_management_ports()
+    {
+        using var http = new HttpClient();
+        foreach (var process in new[] { platform.Gateway, platform.Api, platform.Worker })
+        {
+            using var publicMetrics = await http.GetAsync(new Uri(process.Address, "/metrics"));
+            using var publicReady = await http.GetAsync(new Uri(process.Address, "/health/ready"));
+            using var publicLive = await http.GetAsync(new Uri(process.Address, "/health/live"));
+            using var metrics = await http.GetAsync(new Uri(process.ManagementAddress, "/metrics"));
+            using var ready = await http.GetAsync(new Uri(process.ManagementAddress, "/health/ready"));
+
+            Assert.True(HttpStatusCode.NotFound == publicMetrics.StatusCode, $"{process.Name} /metrics on its public port: {(int)publicMetrics.StatusCode}");
+            Assert.True(HttpStatusCode.NotFound == publicReady.StatusCode, $"{process.Name} /health/ready on its public port: {(int)publicReady.StatusCode}");
+            await OpenAiErrorShape.AssertAsync(publicMetrics, HttpStatusCode.NotFound);
+            Assert.Equal(HttpStatusCode.OK, publicLive.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            Assert.Contains("\"checks\"", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.Contains("maas_gateway_rate_limiter_unavailable_total", await http.GetStringAsync(new Uri(platform.Gateway.ManagementAddress, "/metrics")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Revoked_key_stops_working_at_once_not_when_the_key_cache_expires()
     {
         var tenant = await platform.CreateTenantAsync("e2e-revoke-" + Guid.NewGuid().ToString("N")[..8], [], 1000);

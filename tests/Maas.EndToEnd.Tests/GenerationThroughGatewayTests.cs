@@ -80,14 +80,14 @@ public sealed class GenerationThroughGatewayTests(PlatformFixture platform)
         // Steps that ran 8 or more sequences at once: the histogram's count minus its le="7" bucket.
         const string count = "maas_worker_step_sequences_count{model=\"e2e-model\"}";
         const string atMostSeven = "maas_worker_step_sequences_bucket{model=\"e2e-model\",le=\"7\"}";
-        var before = await PrometheusText.ReadAsync(platform.Worker.Address, count) - await PrometheusText.ReadAsync(platform.Worker.Address, atMostSeven);
+        var before = await PrometheusText.ReadAsync(platform.Worker.ManagementAddress, count) - await PrometheusText.ReadAsync(platform.Worker.ManagementAddress, atMostSeven);
 
         // Long enough that all 8 are still running when the last one arrives, even on a loaded machine.
         var options = new ChatCompletionOptions { MaxOutputTokenCount = 64, Temperature = 0 };
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Chat.CompleteChatAsync([new UserChatMessage($"Request {i} from line {i}")], options)));
         Assert.All(results, r => Assert.Equal(64, r.Value.Usage.OutputTokenCount));
 
-        var after = await PrometheusText.ReadAsync(platform.Worker.Address, count) - await PrometheusText.ReadAsync(platform.Worker.Address, atMostSeven);
+        var after = await PrometheusText.ReadAsync(platform.Worker.ManagementAddress, count) - await PrometheusText.ReadAsync(platform.Worker.ManagementAddress, atMostSeven);
         Assert.True(after > before, "no engine step ran the 8 requests together");
     }
 
@@ -110,12 +110,12 @@ public sealed class GenerationThroughGatewayTests(PlatformFixture platform)
             }
 
             Assert.NotNull(line);
-            Assert.Equal(1, await PrometheusText.ReadAsync(platform.Worker.Address, active));
+            Assert.Equal(1, await PrometheusText.ReadAsync(platform.Worker.ManagementAddress, active));
         }
 
         // The response is disposed: the connection is gone, and the sequence must leave the batch.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (await PrometheusText.ReadAsync(platform.Worker.Address, active) > 0)
+        while (await PrometheusText.ReadAsync(platform.Worker.ManagementAddress, active) > 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "the disconnected client's sequence is still in the batch");
             await Task.Delay(100);

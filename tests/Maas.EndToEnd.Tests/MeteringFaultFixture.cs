@@ -23,7 +23,7 @@ public sealed class MeteringFaultFixture : IAsyncLifetime
     public static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(3);
 
     private readonly string _clusterId = "faults-" + Guid.NewGuid().ToString("N")[..8];
-    private readonly GatewaySignature _signature = new(SigningSecret);
+    private readonly SignedRequests _signer = new(SigningSecret);
 
     public PrivatePostgres Postgres { get; private set; } = null!;
 
@@ -60,17 +60,14 @@ public sealed class MeteringFaultFixture : IAsyncLifetime
         return id;
     }
 
+    /// <summary>The prompt of <see cref="CompleteAsync"/>.</summary>
+    public const string Prompt = "Pump 7 bearing temperature";
+
     /// <summary>A 1-token-per-step completion of exactly <paramref name="maxTokens"/> tokens, streamed or not; the whole body is read.</summary>
     public async Task<(int Status, string Body)> CompleteAsync(string tenant, string requestId, int maxTokens = 4, bool stream = false, CancellationToken cancellationToken = default)
     {
-        var body = $$"""{ "model": "{{Model}}", "prompt": "Pump 7 bearing temperature", "max_tokens": {{maxTokens}}, "ignore_eos": true, "stream": {{(stream ? "true" : "false")}} }""";
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        request.Headers.Add(GatewayHeaders.TenantId, tenant);
-        request.Headers.Add(GatewayHeaders.KeyId, "key-1");
-        request.Headers.Add(GatewayHeaders.RequestId, requestId);
-        request.Headers.Add(GatewayHeaders.Timestamp, timestamp.ToString(CultureInfo.InvariantCulture));
-        request.Headers.Add(GatewayHeaders.Signature, _signature.Sign(tenant, "key-1", requestId, timestamp));
+        var body = $$"""{ "model": "{{Model}}", "prompt": "{{Prompt}}", "max_tokens": {{maxTokens}}, "ignore_eos": true, "stream": {{(stream ? "true" : "false")}} }""";
+        using var request = _signer.Post("/v1/completions", tenant, body, requestId);
         using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
         if (stream && response.IsSuccessStatusCode && !text.TrimEnd().EndsWith("data: [DONE]", StringComparison.Ordinal))

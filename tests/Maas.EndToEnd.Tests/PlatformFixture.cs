@@ -16,8 +16,11 @@ namespace Maas.EndToEnd.Tests;
 public sealed class PlatformFixture : IAsyncLifetime
 {
     public const string Model = "e2e-model";
+
+    /// <summary>The same checkpoint served with SpecialTokensInPrompts on: completions prompts may hold control tokens.</summary>
+    public const string RawPromptModel = "e2e-model-raw";
     public const string SigningSecret = "e2e-signing-secret-0123456789abcdef";
-    public const int GatewayBodyLimit = 64 * 1024;
+    public const int GatewayBodyLimit = 256 * 1024;
     public const int RateLimitedRpm = 3;
 
     /// <summary>
@@ -61,7 +64,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         RandomCheckpointWriter.Write(CheckpointFolder, CheckpointShape.Tiny, layers: 2, WeightPrecision.Bf16,
             TestEnvironment.DeepSeekV3TokenizerFolder, seed: 11);
         Database = await PostgresTestDatabase.CreateAsync();
-        await TestPrices.SeedAsync(Database, Model);
+        await TestPrices.SeedAsync(Database, Model, RawPromptModel);
         Main = await CreateTenantAsync("e2e-main-" + _suffix, [], 1000);
         Restricted = await CreateTenantAsync("e2e-restricted-" + _suffix, ["no-such-model"], 1000);
         Limited = await CreateTenantAsync("e2e-limited-" + _suffix, [], RateLimitedRpm);
@@ -79,6 +82,9 @@ public sealed class PlatformFixture : IAsyncLifetime
             ["Maas:Orleans:PrimarySiloEndpoint"] = $"127.0.0.1:{apiSilo}",
             ["Maas:Models:0:Id"] = Model,
             ["Maas:Models:0:Path"] = CheckpointFolder,
+            ["Maas:Models:1:Id"] = RawPromptModel,
+            ["Maas:Models:1:Path"] = CheckpointFolder,
+            ["Maas:Models:1:SpecialTokensInPrompts"] = "true",
         };
 
         var api = Silo(apiSilo);
@@ -95,6 +101,18 @@ public sealed class PlatformFixture : IAsyncLifetime
     /// </summary>
     public Task<ServiceProcess> StartAnotherGatewayAsync(IReadOnlyDictionary<string, string> environment) =>
         ServiceProcess.StartAsync("gateway", "Maas.Gateway", GatewaySettings(), TimeSpan.FromMinutes(1), environment: environment);
+
+    /// <summary>Another gateway in front of the same api, configured like <see cref="Gateway"/> with <paramref name="overrides"/> winning. The caller disposes it.</summary>
+    public Task<ServiceProcess> StartAnotherGatewayWithSettingsAsync(IReadOnlyDictionary<string, string> overrides, string healthPath = "/health/ready")
+    {
+        var settings = GatewaySettings();
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+
+        return ServiceProcess.StartAsync("gateway", "Maas.Gateway", settings, TimeSpan.FromMinutes(1), healthPath);
+    }
 
     public async Task<TestTenant> CreateTenantAsync(string id, IReadOnlyList<string> allowedModels, int requestsPerMinute)
     {

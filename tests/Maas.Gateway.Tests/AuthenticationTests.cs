@@ -163,7 +163,7 @@ public sealed class AuthenticationTests(GatewayFixture fixture) : IClassFixture<
         var error = await GatewayRequests.ReadErrorAsync(response);
         Assert.Equal("service_unavailable", error.Code);
         Assert.DoesNotContain("Exception", error.Message, StringComparison.Ordinal);
-        using var ready = await gateway.Client.GetAsync("/health/ready");
+        using var ready = await gateway.Management.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
     }
 }

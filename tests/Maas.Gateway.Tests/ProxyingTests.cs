@@ -25,23 +25,12 @@ public sealed class ProxyingTests(GatewayFixture fixture) : IClassFixture<Gatewa
         Assert.Equal(key.Id.ToString("D"), echoed.Headers[GatewayHeaders.KeyId]);
         var requestId = echoed.Headers[GatewayHeaders.RequestId];
         Assert.Matches("^req_[0-9a-f]{24}$", requestId);
-        var signature = new GatewaySignature(GatewayInstance.SigningSecret);
-        Assert.True(signature.Verify(
-            echoed.Headers[GatewayHeaders.TenantId],
-            echoed.Headers[GatewayHeaders.KeyId],
-            requestId,
-            echoed.Headers[GatewayHeaders.Timestamp],
-            echoed.Headers[GatewayHeaders.Signature],
-            DateTimeOffset.UtcNow,
-            TimeSpan.FromSeconds(30)));
-        Assert.False(new GatewaySignature("some-other-secret-0123456789").Verify(
-            echoed.Headers[GatewayHeaders.TenantId],
-            echoed.Headers[GatewayHeaders.KeyId],
-            requestId,
-            echoed.Headers[GatewayHeaders.Timestamp],
-            echoed.Headers[GatewayHeaders.Signature],
-            DateTimeOffset.UtcNow,
-            TimeSpan.FromSeconds(30)));
+        Assert.Equal("api", echoed.Headers[GatewayHeaders.Audience]);
+        Assert.Equal(echoed.BodySha256, echoed.Headers[GatewayHeaders.BodySha256]);
+        var signed = SignedAsReceived(echoed);
+        Assert.True(new GatewaySignature(GatewayInstance.SigningSecret).Verify(signed, echoed.Headers[GatewayHeaders.Signature], DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30)));
+        Assert.False(new GatewaySignature("some-other-secret-0123456789").Verify(signed, echoed.Headers[GatewayHeaders.Signature], DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30)));
+        Assert.False(new GatewaySignature(GatewayInstance.SigningSecret).Verify(signed with { PathAndQuery = "/v1/models" }, echoed.Headers[GatewayHeaders.Signature], DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30)));
         Assert.Equal(requestId, Assert.Single(response.Headers.GetValues("x-request-id")));
         Assert.False(echoed.Headers.ContainsKey("Authorization"), "the client's secret must not travel past the gateway");
     }
@@ -95,11 +84,34 @@ public sealed class ProxyingTests(GatewayFixture fixture) : IClassFixture<Gatewa
     }
 
     [Fact]
-    public async Task Health_ready_answers_without_a_key_when_postgres_is_reachable()
+    public async Task Health_ready_answers_on_the_management_listener_when_postgres_is_reachable()
     {
-        using var response = await Client.GetAsync("/health/ready");
+        using var response = await fixture.Gateway.Management.GetAsync("/health/ready");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_tenant_port_answers_health_live_only_and_never_metrics_or_readiness()
+    {
+        using var metrics = await Client.GetAsync("/metrics");
+        using var ready = await Client.GetAsync("/health/ready");
+        using var live = await Client.GetAsync("/health/live");
+
+        Assert.Equal(HttpStatusCode.NotFound, metrics.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, ready.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.DoesNotContain("Host=", await live.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_management_port_does_not_proxy()
+    {
+        var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database);
+
+        using var response = await fixture.Gateway.Management.SendAsync(GatewayRequests.Get("/v1/models", key.Secret));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
     [Fact]
@@ -121,7 +133,7 @@ public sealed class ProxyingTests(GatewayFixture fixture) : IClassFixture<Gatewa
             Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         }
 
-        using var response = await Client.GetAsync("/metrics");
+        using var response = await fixture.Gateway.Management.GetAsync("/metrics");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var text = await response.Content.ReadAsStringAsync();
@@ -179,6 +191,9 @@ public sealed class ProxyingTests(GatewayFixture fixture) : IClassFixture<Gatewa
         var echoed = await GatewayRequests.ReadEchoAsync(response);
         Assert.Equal("/plant/jobs/1", echoed.Path);
         Assert.Equal(key.TenantId, echoed.Headers[GatewayHeaders.TenantId]);
+        Assert.Equal("plant", echoed.Headers[GatewayHeaders.Audience]);
+        Assert.True(new GatewaySignature(GatewayInstance.SigningSecret).Verify(SignedAsReceived(echoed), echoed.Headers[GatewayHeaders.Signature], DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30)));
+        Assert.False(new GatewaySignature(GatewayInstance.SigningSecret).Verify(SignedAsReceived(echoed) with { Audience = "api" }, echoed.Headers[GatewayHeaders.Signature], DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30)));
     }
 
     [Theory]
@@ -204,4 +219,32 @@ public sealed class ProxyingTests(GatewayFixture fixture) : IClassFixture<Gatewa
         using var v1 = await gateway.Client.SendAsync(GatewayRequests.Get("/v1/models", null));
         Assert.Equal(HttpStatusCode.Unauthorized, v1.StatusCode);
     }
+
+    [Fact]
+    public async Task The_signature_covers_the_body_the_upstream_receives()
+    {
+        var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database);
+        var json = """{"model": "m", "messages": [{"role": "user", "content": "Pump 7 温度"}]}""";
+        using var request = GatewayRequests.Get("/v1/chat/completions", key.Secret);
+        request.Method = HttpMethod.Post;
+        request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+
+        using var response = await Client.SendAsync(request);
+
+        var echoed = await GatewayRequests.ReadEchoAsync(response);
+        Assert.Equal(GatewaySignature.HashBody(System.Text.Encoding.UTF8.GetBytes(json)), echoed.BodySha256);
+        Assert.True(new GatewaySignature(GatewayInstance.SigningSecret).Verify(SignedAsReceived(echoed), echoed.Headers[GatewayHeaders.Signature], DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30)));
+        Assert.False(new GatewaySignature(GatewayInstance.SigningSecret).Verify(SignedAsReceived(echoed) with { BodySha256 = GatewaySignature.HashBody([]) }, echoed.Headers[GatewayHeaders.Signature], DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30)));
+    }
+
+    /// <summary>What the upstream can check: the request as it arrived, with the gateway's signed identity headers.</summary>
+    private static GatewaySignedRequest SignedAsReceived(EchoedRequest echoed) => new(
+        echoed.Headers[GatewayHeaders.Audience],
+        echoed.Method,
+        echoed.Path + echoed.Query,
+        echoed.BodySha256,
+        echoed.Headers[GatewayHeaders.TenantId],
+        echoed.Headers[GatewayHeaders.KeyId],
+        echoed.Headers[GatewayHeaders.RequestId],
+        long.Parse(echoed.Headers[GatewayHeaders.Timestamp], System.Globalization.CultureInfo.InvariantCulture));
 }

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Maas.Gateway.Tests;
 
-/// <summary>Per-key and per-tenant limits through the real gateway and Redis; window ends on a fake clock, never by waiting.</summary>
+/// <summary>Per-key and per-tenant limits (GCRA) through the real gateway and Redis; time passes on a fake clock, never by waiting.</summary>
 public sealed class RateLimitTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
     [Fact]
@@ -27,14 +27,15 @@ public sealed class RateLimitTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
         var error = await GatewayRequests.ReadErrorAsync(limited);
         Assert.Equal(("requests", "rate_limit_exceeded"), (error.Type, error.Code));
+        // Three a minute: one request's worth comes back every 20 s.
         var retryAfter = int.Parse(Header(limited, "Retry-After"), System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(retryAfter, 1, 60);
+        Assert.InRange(retryAfter, 1, 20);
         Assert.Equal("3", Header(limited, "x-ratelimit-limit-requests"));
         Assert.Equal("0", Header(limited, "x-ratelimit-remaining-requests"));
     }
 
     [Fact]
-    public async Task Key_limited_for_the_rest_of_its_window_is_allowed_again_in_the_next_window()
+    public async Task A_limited_key_gets_one_request_back_per_limit_interval_not_a_whole_window_at_once()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var gateway = await fixture.StartGatewayAsync(clock: clock);
@@ -42,17 +43,21 @@ public sealed class RateLimitTests(GatewayFixture fixture) : IClassFixture<Gatew
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, key));
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway, key));
 
-        clock.Advance(TimeSpan.FromSeconds(45));
+        clock.Advance(TimeSpan.FromSeconds(15));
         using var limited = await gateway.Client.SendAsync(GatewayRequests.Get("/v1/models", key.Secret));
         clock.Advance(TimeSpan.FromSeconds(15));
-        using var nextWindow = await gateway.Client.SendAsync(GatewayRequests.Get("/v1/models", key.Secret));
+        using var oneBack = await gateway.Client.SendAsync(GatewayRequests.Get("/v1/models", key.Secret));
+        using var stillLimited = await gateway.Client.SendAsync(GatewayRequests.Get("/v1/models", key.Secret));
 
+        // Two a minute: a request comes back every 30 s, and the full burst 60 s after the last one.
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
         Assert.Equal("15", Header(limited, "Retry-After"));
-        Assert.Equal("15s", Header(limited, "x-ratelimit-reset-requests"));
-        Assert.Equal(HttpStatusCode.OK, nextWindow.StatusCode);
-        Assert.Equal("1", Header(nextWindow, "x-ratelimit-remaining-requests"));
-        Assert.Equal("1m0s", Header(nextWindow, "x-ratelimit-reset-requests"));
+        Assert.Equal("45s", Header(limited, "x-ratelimit-reset-requests"));
+        Assert.Equal(HttpStatusCode.OK, oneBack.StatusCode);
+        Assert.Equal("0", Header(oneBack, "x-ratelimit-remaining-requests"));
+        Assert.Equal("1m0s", Header(oneBack, "x-ratelimit-reset-requests"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, stillLimited.StatusCode);
+        Assert.Equal("30", Header(stillLimited, "Retry-After"));
     }
 
     [Fact]
@@ -85,20 +90,27 @@ public sealed class RateLimitTests(GatewayFixture fixture) : IClassFixture<Gatew
     }
 
     [Fact]
-    public async Task Redis_down_lets_requests_through_without_limits()
+    public async Task Redis_down_limits_each_gateway_to_its_share_of_the_limit()
     {
         var deadRedis = $"127.0.0.1:{GatewayRequests.UnusedPort()},connectTimeout=500";
-        await using var gateway = await fixture.StartGatewayAsync(new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = deadRedis });
-        var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database, keyRequestsPerMinute: 1);
+        await using var gateway = await fixture.StartGatewayAsync(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = deadRedis,
+            ["Maas:RateLimiter:FallbackShare"] = "0.5",
+        });
+        var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database, keyRequestsPerMinute: 4);
 
+        var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 3; i++)
         {
             using var response = await gateway.Client.SendAsync(GatewayRequests.Get("/v1/models", key.Secret));
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.False(response.Headers.Contains("x-ratelimit-limit-requests"));
+            statuses.Add(response.StatusCode);
+            Assert.Equal("2", Header(response, "x-ratelimit-limit-requests"));
         }
 
-        using var metrics = await gateway.Client.GetAsync("/metrics");
+        // Half of 4 a minute for this gateway (two gateways would each get half).
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+        using var metrics = await gateway.Management.GetAsync("/metrics");
         Assert.Contains("maas_gateway_rate_limiter_unavailable_total", await metrics.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 

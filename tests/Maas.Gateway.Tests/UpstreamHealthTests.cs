@@ -8,7 +8,7 @@ namespace Maas.Gateway.Tests;
 public sealed class UpstreamHealthTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
     [Fact]
-    public async Task Active_health_checks_probe_the_api_destinations_ready_endpoint()
+    public async Task Active_health_checks_probe_the_api_destinations_live_endpoint()
     {
         await using var gateway = await fixture.StartGatewayAsync(new Dictionary<string, string?>
         {

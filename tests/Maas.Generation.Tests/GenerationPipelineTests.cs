@@ -148,8 +148,28 @@ public sealed class GenerationPipelineTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task Prompt_beyond_the_context_is_refused_before_admission()
+    public async Task Prompt_over_the_character_budget_is_refused_before_admission()
     {
+        // The tiny model's context is 4096 tokens: 4096 x 16 characters is the most a prompt may have before tokenizing.
+        var tenantId = await CreateTenantAsync(maxConcurrentRequests: 1);
+        var identity = PipelineRequests.Identity(tenantId);
+        var longPrompt = string.Join(' ', Enumerable.Repeat("pump", 14_000));
+        var request = PipelineRequests.Validate(GenerationKind.Completion, $$"""{ "model": "{{Model}}", "prompt": "{{longPrompt}}", "max_tokens": 1 }""");
+
+        var (updates, error) = await RunExpectingErrorAsync(request, identity);
+
+        Assert.Equal(0, updates);
+        Assert.Equal((400, "context_length_exceeded"), (error.Error.Status, error.Error.Error.Code));
+        Assert.Contains("characters", error.Error.Error.Message, StringComparison.Ordinal);
+        Assert.Empty(fixture.Usage.For(identity.RequestId));
+        Assert.Equal(0, await fixture.Api.Grains.GetGrain<ITenantGrain>(tenantId).GetActiveRequestsAsync());
+    }
+
+    [Fact]
+    public async Task Prompt_beyond_the_context_once_tokenized_is_refused_after_admission_with_a_rejected_usage_record()
+    {
+        // Admission comes first, on a bound; the exact count is known only after tokenizing: the slot is released
+        // and the one usage record of the admitted request says rejected, with no tokens.
         var tenantId = await CreateTenantAsync(maxConcurrentRequests: 1);
         var identity = PipelineRequests.Identity(tenantId);
         var longPrompt = string.Join(' ', Enumerable.Repeat("pump", 5000));
@@ -159,7 +179,8 @@ public sealed class GenerationPipelineTests(PipelineFixture fixture)
 
         Assert.Equal(0, updates);
         Assert.Equal((400, "context_length_exceeded"), (error.Error.Status, error.Error.Error.Code));
-        Assert.Empty(fixture.Usage.For(identity.RequestId));
+        var record = Assert.Single(fixture.Usage.For(identity.RequestId));
+        Assert.Equal((UsageFinishReason.Rejected, 0, 0), (record.FinishReason, record.PromptTokens, record.CompletionTokens));
         Assert.Equal(0, await fixture.Api.Grains.GetGrain<ITenantGrain>(tenantId).GetActiveRequestsAsync());
     }
 

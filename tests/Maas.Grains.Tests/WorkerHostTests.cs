@@ -32,7 +32,7 @@ public sealed class WorkerHostTests(WorkerHostFixture fixture) : IClassFixture<W
     [Fact]
     public async Task Worker_is_live_but_not_ready_while_its_model_is_not_loaded()
     {
-        using var http = new HttpClient { BaseAddress = fixture.Worker.Address };
+        using var http = new HttpClient { BaseAddress = fixture.Worker.ManagementAddress };
 
         using var live = await http.GetAsync("/health/live");
         using var ready = await http.GetAsync("/health/ready");
@@ -44,7 +44,7 @@ public sealed class WorkerHostTests(WorkerHostFixture fixture) : IClassFixture<W
     [Fact]
     public async Task Worker_metrics_report_the_model_as_not_ready()
     {
-        using var http = new HttpClient { BaseAddress = fixture.Worker.Address };
+        using var http = new HttpClient { BaseAddress = fixture.Worker.ManagementAddress };
 
         var metrics = await http.GetStringAsync("/metrics");
 
@@ -53,7 +53,7 @@ public sealed class WorkerHostTests(WorkerHostFixture fixture) : IClassFixture<W
     }
 
     [Fact]
-    public async Task Model_only_in_the_models_table_is_loaded_on_first_generation()
+    public async Task Model_only_in_the_models_table_is_loaded_on_first_generation_when_on_demand_loads_are_allowed()
     {
         const string model = "table-only-model";
         await using (var db = fixture.Api.Database.CreateContext())

@@ -15,7 +15,7 @@ public static class SeededTenants
     /// The model ids the test fixtures serve (api hosts, the generation fixtures, the silo cluster), priced by
     /// <see cref="SeedAsync"/>: a model without a price is refused at admission. Leave a model out to test exactly that.
     /// </summary>
-    public static readonly string[] PricedModels = [ModelA, ModelB, "test-model", "pipeline-model", "model-x", "model-y"];
+    public static readonly string[] PricedModels = [ModelA, ModelB, "test-model", "pipeline-model", "model-x", "model-y", "model-128k", "model-without-tokenizer", "crash-model"];
 
     /// <summary>Context length of the golden checkpoint the test models point at (config.json max_position_embeddings).</summary>
     public const int ContextLength = 512;

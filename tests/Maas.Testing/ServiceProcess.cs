@@ -5,23 +5,30 @@ namespace Maas.Testing;
 
 /// <summary>
 /// One of our services (gateway, api, worker) as a real process, run from its build output with
-/// command-line configuration, waited on until /health/ready answers 200, killed on dispose.
+/// command-line configuration, waited on until /health/ready answers 200 on its management listener, killed on
+/// dispose. Its public listener (<see cref="Address"/>) and management listener (<see cref="ManagementAddress"/>,
+/// /metrics and /health/ready) each get a free loopback port.
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private ServiceProcess(string name, Process process, Uri address)
+    private ServiceProcess(string name, Process process, Uri address, Uri managementAddress)
     {
         Name = name;
         _process = process;
         Address = address;
+        ManagementAddress = managementAddress;
     }
 
     public string Name { get; }
 
+    /// <summary>The public listener.</summary>
     public Uri Address { get; }
+
+    /// <summary>The management listener: /metrics and the detailed /health/ready.</summary>
+    public Uri ManagementAddress { get; }
 
     public bool HasExited => _process.HasExited;
 
@@ -38,7 +45,8 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts e.g. ("services", "Maas.Worker") with settings passed as --Key value pairs (and, when given, environment
-    /// variables such as Maas__ApiKeys__RevocationChannel) and waits until <paramref name="healthPath"/> answers 200.
+    /// variables such as Maas__ApiKeys__RevocationChannel) and waits until <paramref name="healthPath"/> answers 200 on
+    /// the management listener.
     /// </summary>
     public static async Task<ServiceProcess> StartAsync(
         string folder,
@@ -56,9 +64,12 @@ public sealed class ServiceProcess : IAsyncDisposable
             variables[name] = value;
         }
 
+        var managementPort = FreePort.Next();
         var start = BuildOutput.DotnetStartInfo(BuildOutput.Assembly(folder, project), variables);
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.ArgumentList.Add("--Maas:Management:Url");
+        start.ArgumentList.Add($"http://127.0.0.1:{managementPort}");
         foreach (var (key, value) in settings)
         {
             start.ArgumentList.Add("--" + key);
@@ -66,7 +77,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {project}.");
-        var service = new ServiceProcess(project, process, new Uri($"http://127.0.0.1:{port}"));
+        var service = new ServiceProcess(project, process, new Uri($"http://127.0.0.1:{port}"), new Uri($"http://127.0.0.1:{managementPort}"));
         process.OutputDataReceived += (_, e) => service.Append(e.Data);
         process.ErrorDataReceived += (_, e) => service.Append(e.Data);
         process.BeginOutputReadLine();
@@ -102,7 +113,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     private async Task WaitUntilHealthyAsync(string healthPath, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient { BaseAddress = ManagementAddress, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {

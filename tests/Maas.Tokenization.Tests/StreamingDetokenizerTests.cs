@@ -85,4 +85,33 @@ public sealed class StreamingDetokenizerTests
             }
         }
     }
+
+    [Fact]
+    public void Skipping_added_tokens_renders_none_of_them_and_keeps_a_character_split_around_them_whole()
+    {
+        // 🦀 is split over byte-level tokens; a sampled control token between its parts must neither show nor break it.
+        int[] crab = Tokenizer.Encode("🦀");
+        Assert.True(crab.Length >= 2, "the crab needs to span tokens for this test");
+        int placeholder = Tokenizer.TokenId("<｜place▁holder▁no▁7｜>")!.Value;
+        int user = Tokenizer.TokenId("<｜User｜>")!.Value;
+        int[] sampled = [.. Tokenizer.Encode("ok "), crab[0], placeholder, user, .. crab[1..], Tokenizer.BosTokenId, .. Tokenizer.Encode(" done"), Tokenizer.EosTokenIds[0]];
+        var skipping = new StreamingDetokenizer(Tokenizer, skipAddedTokens: true);
+        var rendering = new StreamingDetokenizer(Tokenizer);
+        var skipped = new StringBuilder();
+        var rendered = new StringBuilder();
+
+        foreach (int id in sampled)
+        {
+            ReadOnlySpan<char> chunk = skipping.Push(id);
+            AssertWellFormed(chunk);
+            skipped.Append(chunk);
+            rendered.Append(rendering.Push(id));
+        }
+
+        skipped.Append(skipping.Flush());
+        rendered.Append(rendering.Flush());
+
+        Assert.Equal("ok 🦀 done", skipped.ToString());
+        Assert.Contains("<｜place▁holder▁no▁7｜><｜User｜>", rendered.ToString(), StringComparison.Ordinal);
+    }
 }

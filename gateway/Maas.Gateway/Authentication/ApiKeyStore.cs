@@ -1,3 +1,4 @@
+using Maas.Gateway.Observability;
 using Maas.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -9,6 +10,7 @@ public sealed class ApiKeyStore(IDbContextFactory<MaasDbContext> contexts)
     /// <exception cref="ApiKeyStoreUnavailableException">PostgreSQL is unreachable or failed.</exception>
     public async Task<ApiKeyLookup> FindAsync(string secretHash, CancellationToken cancellationToken)
     {
+        GatewayMetrics.ApiKeyLookups.Inc();
         try
         {
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);

@@ -22,7 +22,15 @@ public static class GatewayMetrics
 
     public static readonly Counter RateLimiterUnavailable = Metrics.CreateCounter(
         "maas_gateway_rate_limiter_unavailable_total",
-        "Requests let through without a rate limit because Redis could not be reached (fail open).");
+        "Requests counted by this gateway's local limiter (its share of each limit) because Redis could not be reached.");
+
+    public static readonly Counter ApiKeyLookups = Metrics.CreateCounter(
+        "maas_gateway_api_key_lookups_total",
+        "API key lookups sent to PostgreSQL (cache misses of well-formed keys).");
+
+    public static readonly Counter ApiKeysServedStale = Metrics.CreateCounter(
+        "maas_gateway_api_keys_served_stale_total",
+        "Requests authenticated with a key verified earlier, past its cache lifetime, because PostgreSQL could not be asked.");
 
     public static readonly Histogram UpstreamDuration = Metrics.CreateHistogram(
         "maas_gateway_upstream_duration_seconds",

@@ -8,10 +8,16 @@ namespace Maas.Gateway.Pipeline;
 
 /// <summary>
 /// Turns "Authorization: Bearer &lt;secret&gt;" into an <see cref="ApiKeyIdentity"/> feature, or answers
-/// 401 (missing, malformed, unknown, revoked, tenant disabled) or 503 (PostgreSQL down) itself.
-/// Routes whose metadata says "Maas.Authentication": "None" pass without a key.
+/// 401 (missing, malformed, unknown, revoked, tenant disabled) or 503 (PostgreSQL down) itself. Cheap refusals come
+/// first: an address that used up its failed authentications gets 429 before anything is read
+/// (<see cref="FailedAuthenticationLimiter"/>), and a secret without the shape of a key is refused before it is hashed
+/// or looked up. Routes whose metadata says "Maas.Authentication": "None" pass without a key.
 /// </summary>
-public sealed class ApiKeyAuthenticationMiddleware(RequestDelegate next, ApiKeyCache cache, ILogger<ApiKeyAuthenticationMiddleware> logger)
+public sealed class ApiKeyAuthenticationMiddleware(
+    RequestDelegate next,
+    ApiKeyCache cache,
+    FailedAuthenticationLimiter failures,
+    ILogger<ApiKeyAuthenticationMiddleware> logger)
 {
     public const string RouteMetadataKey = "Maas.Authentication";
     private const string BearerPrefix = "Bearer ";
@@ -27,6 +33,19 @@ public sealed class ApiKeyAuthenticationMiddleware(RequestDelegate next, ApiKeyC
         }
 
         var ct = context.RequestAborted;
+        var address = context.Connection.RemoteIpAddress;
+        if (failures.IsBlocked(address, out var retryAfter))
+        {
+            GatewayMetrics.AuthenticationFailures.WithLabels("address_blocked").Inc();
+            await ApiError.Of(
+                StatusCodes.Status429TooManyRequests,
+                "Too many failed authentications from your address. Please check your API key and retry later.",
+                "requests",
+                "too_many_failed_authentications",
+                Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))).WriteAsync(context);
+            return;
+        }
+
         var header = context.Request.Headers.Authorization;
         if (header.Count != 1 || header[0] is not { } value
             || !value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)
@@ -37,6 +56,13 @@ public sealed class ApiKeyAuthenticationMiddleware(RequestDelegate next, ApiKeyC
         }
 
         var secret = value[BearerPrefix.Length..].Trim();
+        if (!ApiKeySecret.IsWellFormed(secret))
+        {
+            // Not the shape of any key we issue: no hash, no cache entry, no database query.
+            await RejectAsync(context, "malformed", $"Incorrect API key provided: {Mask(secret)}.", ct);
+            return;
+        }
+
         ApiKeyLookup lookup;
         try
         {
@@ -75,9 +101,10 @@ public sealed class ApiKeyAuthenticationMiddleware(RequestDelegate next, ApiKeyC
             && string.Equals(mode, "None", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static Task RejectAsync(HttpContext context, string reason, string message, CancellationToken ct)
+    private Task RejectAsync(HttpContext context, string reason, string message, CancellationToken ct)
     {
         GatewayMetrics.AuthenticationFailures.WithLabels(reason).Inc();
+        failures.RecordFailure(context.Connection.RemoteIpAddress);
         return ApiError.Of(StatusCodes.Status401Unauthorized, message, "invalid_request_error", "invalid_api_key").WriteAsync(context);
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Maas.Gateway.Authentication;
 using Maas.Gateway.Observability;
+using Maas.Gateway.RateLimiting;
 using Maas.Infrastructure.OpenAi;
 using Maas.Infrastructure.Redis;
 using Microsoft.Extensions.Options;
@@ -8,15 +9,19 @@ using Microsoft.Extensions.Options;
 namespace Maas.Gateway.Pipeline;
 
 /// <summary>
-/// Per-key and per-tenant requests-per-minute, counted in Redis so all gateway replicas share
-/// them. Adds OpenAI's x-ratelimit-*-requests headers to every authenticated response, answers
-/// 429 with Retry-After when a limit is exhausted, and fails open when Redis is unreachable.
+/// Per-key and per-tenant requests-per-minute (GCRA: sliding, bursts up to the limit), counted in Redis so all gateway
+/// replicas share them, and in this gateway with its share of the limits while Redis is unreachable
+/// (<see cref="GatewayRateLimiter"/>). Adds OpenAI's x-ratelimit-*-requests headers to every authenticated response
+/// (reset: until the full limit is back) and answers 429 with Retry-After (until one more request fits).
 /// </summary>
-public sealed class RateLimitMiddleware(RequestDelegate next, RedisRequestRateLimiter limiter, IOptions<GatewayOptions> options)
+public sealed class RateLimitMiddleware(RequestDelegate next, GatewayRateLimiter limiter, IOptions<GatewayOptions> options)
 {
     public const string LimitHeader = "x-ratelimit-limit-requests";
     public const string RemainingHeader = "x-ratelimit-remaining-requests";
     public const string ResetHeader = "x-ratelimit-reset-requests";
+
+    /// <summary>Redis keys of the limits (one GCRA state each); "gcra" so no counter of the older fixed-window format is read.</summary>
+    public const string KeyPrefix = "maas:gcra:";
 
     private readonly TimeSpan _window = options.Value.RateLimitWindow;
 
@@ -30,16 +35,10 @@ public sealed class RateLimitMiddleware(RequestDelegate next, RedisRequestRateLi
 
         RateLimitRule[] rules =
         [
-            new("maas:rl:key:" + identity.KeyId.ToString("D"), Math.Max(1, identity.EffectiveKeyRequestsPerMinute), _window),
-            new("maas:rl:tenant:" + identity.TenantId, Math.Max(1, identity.TenantRequestsPerMinute), _window),
+            new(KeyPrefix + "key:" + identity.KeyId.ToString("D"), Math.Max(1, identity.EffectiveKeyRequestsPerMinute), _window),
+            new(KeyPrefix + "tenant:" + identity.TenantId, Math.Max(1, identity.TenantRequestsPerMinute), _window),
         ];
-        var decision = await limiter.AcquireAsync(rules, context.RequestAborted);
-        if (!decision.Enforced)
-        {
-            GatewayMetrics.RateLimiterUnavailable.Inc();
-            await next(context);
-            return;
-        }
+        var (decision, _) = await limiter.AcquireAsync(rules, context.RequestAborted);
 
         var tightest = decision.Tightest!;
         var headers = context.Response.Headers;

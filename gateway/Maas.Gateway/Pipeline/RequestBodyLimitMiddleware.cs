@@ -1,17 +1,24 @@
+using System.Security.Cryptography;
+using Maas.Gateway.Forwarding;
 using Maas.Infrastructure.OpenAi;
+using Maas.Infrastructure.Tenancy;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace Maas.Gateway.Pipeline;
 
 /// <summary>
-/// Refuses bodies over Maas:Gateway:MaxRequestBodyBytes with 413 before anything is forwarded.
-/// A declared Content-Length is checked up front; a chunked body is read into memory up to the
-/// limit (API bodies are JSON the api parses whole anyway) and forwarded with a Content-Length,
-/// so an oversized one is caught here rather than half-way through the upstream call.
+/// Refuses bodies over Maas:Gateway:MaxRequestBodyBytes with 413 before anything is forwarded, and hashes the body
+/// for the signature (<see cref="ForwardedBody"/>): the signed headers go out before the body, so the body is read
+/// into memory first (up to the limit; API bodies are JSON the api parses whole anyway) and forwarded with a
+/// Content-Length. A declared Content-Length over the limit is refused without reading anything; a chunked body
+/// over it as soon as the limit is passed. It runs after authentication, so unauthenticated callers cannot make
+/// the gateway buffer anything.
 /// </summary>
 public sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<GatewayOptions> options)
 {
+    private static readonly string EmptyBodySha256 = GatewaySignature.HashBody([]);
+
     private readonly long _limit = options.Value.MaxRequestBodyBytes;
 
     public async Task InvokeAsync(HttpContext context)
@@ -23,26 +30,22 @@ public sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<Ga
             sizeFeature.MaxRequestBodySize = null;
         }
 
-        if (request.ContentLength is { } declared)
+        if (request.ContentLength > _limit)
         {
-            if (declared > _limit)
-            {
-                await RejectAsync(context);
-                return;
-            }
-
-            await next(context);
+            await RejectAsync(context);
             return;
         }
 
         if (context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
         {
+            context.Features.Set(new ForwardedBody(EmptyBodySha256));
             await next(context);
             return;
         }
 
-        var buffer = new MemoryStream();
+        var buffer = new MemoryStream(request.ContentLength is > 0 and var length ? (int)length : 0);
         context.Response.RegisterForDispose(buffer);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var chunk = new byte[16 * 1024];
         try
         {
@@ -55,6 +58,7 @@ public sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<Ga
                     return;
                 }
 
+                sha.AppendData(chunk, 0, read);
                 buffer.Write(chunk, 0, read);
             }
         }
@@ -73,6 +77,7 @@ public sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<Ga
         request.Body = buffer;
         request.ContentLength = buffer.Length;
         request.Headers.TransferEncoding = default;
+        context.Features.Set(new ForwardedBody(Convert.ToHexStringLower(sha.GetHashAndReset())));
         await next(context);
     }
 

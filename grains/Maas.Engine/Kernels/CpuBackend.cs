@@ -5,26 +5,27 @@ using Maas.Engine.Weights;
 namespace Maas.Engine.Kernels;
 
 /// <summary>
-/// SIMD kernels on the engine's own <see cref="ComputeThreadPool"/>. MatMul splits output rows
-/// into chunks; each weight row is read once and multiplied with every token row of the batch.
+/// The kernels of one <see cref="SimdLevel"/> (<see cref="FloatKernels"/>, <see cref="Q8Kernels"/>) on the engine's own
+/// <see cref="ComputeThreadPool"/>. MatMul splits output rows into chunks; each weight row is read once and multiplied
+/// with every token row of the batch.
 /// </summary>
 internal sealed unsafe class CpuBackend : IComputeBackend
 {
     private const int MinRowsPerChunk = 16;
 
+    private readonly FloatKernels _f32;
+    private readonly Q8Kernels _q8;
     private readonly ComputeThreadPool _pool;
     private readonly MatMulJob _matMul;
     private readonly MatMulHeadsJob _matMulHeads;
     private readonly AttentionJob _attention;
     private readonly MatMulGroupsJob _matMulGroups;
     private readonly ExpandedAttentionJob _expandedAttention;
-    private NativeBuffer<float>? _gathered;
+    private readonly QuantizeJob _quantize;
     private readonly NativeBuffer<float>?[] _scratch;
+    private NativeBuffer<float>? _gathered;
     private NativeBuffer<byte>? _q8Codes;
     private NativeBuffer<float>? _q8Scales;
-
-    private readonly FloatKernels _f32;
-    private readonly Q8Kernels _q8;
 
     /// <param name="threads">Compute threads, the caller's included (0: one per core).</param>
     /// <param name="level">The kernels' instruction set; null: <see cref="SimdSupport.Resolve"/> (MAAS_ENGINE_SIMD or the widest supported).</param>
@@ -41,6 +42,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         _attention = new AttentionJob(this);
         _matMulGroups = new MatMulGroupsJob(this);
         _expandedAttention = new ExpandedAttentionJob(this);
+        _quantize = new QuantizeJob(this);
     }
 
     public string Name => $"cpu-{SimdSupport.Name(Level)}-x{_pool.ThreadCount}";
@@ -78,6 +80,8 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             long row = (long)h * rows;
             QuantizeRows(x + h * xHeadStride, xStride, rows, cols, _q8Codes!.Pointer + row * rowBytes, _q8Scales!.Pointer + row * blocks);
         }
+
+        QuantizeQueued();
     }
 
     private void EnsureActivationBuffers(long codes, long scales)
@@ -95,15 +99,34 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         }
     }
 
-    private void QuantizeRows(float* x, int xStride, int rows, int cols, byte* codes, float* scales)
+    /// <summary>Queues token rows for quantization; <see cref="QuantizeQueued"/> runs them.</summary>
+    private void QuantizeRows(float* x, int xStride, int rows, int cols, byte* codes, float* scales) =>
+        _quantize.Add(x, xStride, rows, cols, codes, scales);
+
+    /// <summary>
+    /// Quantizes the queued rows: on the calling thread for a few rows (decode), else over the compute threads (a
+    /// prompt chunk's routed-expert inputs are thousands of rows, which one thread took a few ms per layer to do).
+    /// </summary>
+    private void QuantizeQueued()
     {
-        int rowBytes = ActivationStride(cols), blocks = Q8BlockQuantizer.Blocks(cols);
-        bool unsignedCodes = _q8.UnsignedActivations;
-        for (int t = 0; t < rows; t++)
+        int chunks = _quantize.Chunks;
+        if (_quantize.Rows < ParallelQuantizeRows || _pool.ThreadCount == 1)
         {
-            _f32.QuantizeActivationRow(x + (long)t * xStride, cols, codes + (long)t * rowBytes, scales + (long)t * blocks, unsignedCodes);
+            for (int c = 0; c < chunks; c++)
+            {
+                _quantize.Execute(c, 0);
+            }
         }
+        else
+        {
+            _pool.Run(_quantize, chunks);
+        }
+
+        _quantize.Clear();
     }
+
+    /// <summary>Queued activation rows from which quantizing goes parallel.</summary>
+    private const int ParallelQuantizeRows = 64;
 
     /// <summary>
     /// Bytes between quantized activation rows: whole blocks plus one cache line, because a power-of-two
@@ -186,9 +209,9 @@ internal sealed unsafe class CpuBackend : IComputeBackend
 
         foreach (WeightMatrix m in w)
         {
-            if (m.Format != WeightFormat.F32 || m.Rows != w[0].Rows || m.Cols != w[0].Cols)
+            if (m.Format is not (WeightFormat.F32 or WeightFormat.Bf16) || m.Format != w[0].Format || m.Rows != w[0].Rows || m.Cols != w[0].Cols)
             {
-                throw new ArgumentException("input-major matmuls need f32 matrices of one shape", nameof(w));
+                throw new ArgumentException("input-major matmuls need f32 or BF16 matrices of one shape and format", nameof(w));
             }
         }
 
@@ -230,6 +253,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         }
 
         int chunks = _matMulGroups.Set(groups, _q8Codes!.Pointer, _q8Scales!.Pointer);
+        QuantizeQueued();
         _pool.Run(_matMulGroups, chunks);
         _matMulGroups.Clear();
     }
@@ -288,7 +312,7 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         {
             int keys = a.StartPosition + a.Rows;
             total += ExpandedAttentionKernel.GatheredFloats(keys, latent, rope);
-            scratch = Math.Max(scratch, ExpandedAttentionKernel.ScratchFloats(keys, a.KeyUp[0].Rows, rope, a.ValueUp[0].Cols));
+            scratch = Math.Max(scratch, ExpandedAttentionKernel.ScratchFloats(keys, a.KeyUp[0].Rows, rope, a.ValueUp[0].Cols, latent));
         }
 
         if (_gathered is null || _gathered.Length < total)
@@ -387,7 +411,16 @@ internal sealed unsafe class CpuBackend : IComputeBackend
             int first = (chunk % _chunksPerHead) * _perChunk;
             if (_inputMajor)
             {
-                owner._f32.MatMulInputMajor(_x + head * _xHeadStride, _xStride, _rows, (float*)w.Data, w.Rows, w.Cols, _y + head * _yHeadStride, _yStride, first, Math.Min(w.Cols, first + _perChunk));
+                int end = Math.Min(w.Cols, first + _perChunk);
+                if (w.Format == WeightFormat.Bf16)
+                {
+                    owner._f32.MatMulInputMajorBf16(_x + head * _xHeadStride, _xStride, _rows, (ushort*)w.Data, w.Rows, w.Cols, _y + head * _yHeadStride, _yStride, first, end);
+                }
+                else
+                {
+                    owner._f32.MatMulInputMajor(_x + head * _xHeadStride, _xStride, _rows, (float*)w.Data, w.Rows, w.Cols, _y + head * _yHeadStride, _yStride, first, end);
+                }
+
                 return;
             }
 
@@ -678,6 +711,76 @@ internal sealed unsafe class CpuBackend : IComputeBackend
         {
             float* x = xBase + (long)t * xStride;
             yBase[(long)t * yStride + o] = wb != null ? _f32.DotBf16(x, wb, cols) : _f32.Dot(x, wf, cols);
+        }
+    }
+
+    /// <summary>Activation rows queued for Q8 quantization, in chunks of up to 16 rows.</summary>
+    private sealed class QuantizeJob(CpuBackend owner) : ParallelJob
+    {
+        private const int RowsPerChunk = 16;
+
+        private nint[] _x = new nint[8];
+        private int[] _xStride = new int[8];
+        private int[] _rows = new int[8];
+        private int[] _cols = new int[8];
+        private nint[] _codes = new nint[8];
+        private nint[] _scales = new nint[8];
+        private int[] _firstChunk = new int[9];
+        private int _count;
+
+        public int Rows { get; private set; }
+
+        public int Chunks => _firstChunk[_count];
+
+        public void Add(float* x, int xStride, int rows, int cols, byte* codes, float* scales)
+        {
+            if (_count == _x.Length)
+            {
+                int size = _count * 2;
+                Array.Resize(ref _x, size);
+                Array.Resize(ref _xStride, size);
+                Array.Resize(ref _rows, size);
+                Array.Resize(ref _cols, size);
+                Array.Resize(ref _codes, size);
+                Array.Resize(ref _scales, size);
+                Array.Resize(ref _firstChunk, size + 1);
+            }
+
+            _x[_count] = (nint)x;
+            _xStride[_count] = xStride;
+            _rows[_count] = rows;
+            _cols[_count] = cols;
+            _codes[_count] = (nint)codes;
+            _scales[_count] = (nint)scales;
+            _firstChunk[_count + 1] = _firstChunk[_count] + (rows + RowsPerChunk - 1) / RowsPerChunk;
+            _count++;
+            Rows += rows;
+        }
+
+        public void Clear()
+        {
+            _count = 0;
+            Rows = 0;
+        }
+
+        public override void Execute(int chunk, int thread)
+        {
+            int task = 0;
+            while (_firstChunk[task + 1] <= chunk)
+            {
+                task++;
+            }
+
+            int cols = _cols[task], rowBytes = ActivationStride(cols), blocks = Q8BlockQuantizer.Blocks(cols);
+            int first = (chunk - _firstChunk[task]) * RowsPerChunk, last = Math.Min(_rows[task], first + RowsPerChunk);
+            bool unsignedCodes = owner._q8.UnsignedActivations;
+            float* x = (float*)_x[task];
+            byte* codes = (byte*)_codes[task];
+            float* scales = (float*)_scales[task];
+            for (int t = first; t < last; t++)
+            {
+                owner._f32.QuantizeActivationRow(x + (long)t * _xStride[task], cols, codes + (long)t * rowBytes, scales + (long)t * blocks, unsignedCodes);
+            }
         }
     }
 

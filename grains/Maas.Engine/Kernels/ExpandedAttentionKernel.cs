@@ -1,4 +1,5 @@
 using Maas.Engine.KvCache;
+using Maas.Engine.Weights;
 
 namespace Maas.Engine.Kernels;
 
@@ -32,10 +33,10 @@ internal static unsafe class ExpandedAttentionKernel
     private const int StridePadding = 16;
 
     /// <summary>Floats of per-thread scratch one head of a run of <paramref name="keys"/> positions needs.</summary>
-    public static long ScratchFloats(int keys, int nope, int rope, int v)
+    public static long ScratchFloats(int keys, int nope, int rope, int v, int latent)
     {
         long padded = PaddedKeys(keys), stride = KeyStride(keys);
-        return (nope + rope) * stride + padded * (v + StridePadding) + QueryBlock * stride + QueryBlock * (nope + rope);
+        return (nope + rope) * stride + padded * (v + StridePadding) + QueryBlock * stride + QueryBlock * (nope + rope) + (long)nope * latent;
     }
 
     /// <summary>Floats <see cref="Gather"/> writes for <paramref name="keys"/> positions.</summary>
@@ -113,15 +114,31 @@ internal static unsafe class ExpandedAttentionKernel
         int keys = PaddedKeys(a.StartPosition + a.Rows), stride = KeyStride(a.StartPosition + a.Rows), valueStride = v + StridePadding;
         float* ropeT = latentsT + (long)latentDim * stride;
 
-        // Scratch: keysT [nope + rope, stride], values [keys, v + padding], scores [QueryBlock, visible + padding], query block [QueryBlock, nope + rope].
+        // Scratch: keysT [nope + rope, stride], values [keys, v + padding], scores [QueryBlock, visible + padding],
+        // query block [QueryBlock, nope + rope], W_UK widened to f32 [nope, latent] when it is held in BF16.
         float* keysT = scratch;
         float* values = keysT + (long)qDim * stride;
         float* scores = values + (long)keys * valueStride;
         float* query = scores + (long)QueryBlock * stride;
+        WeightMatrix keyUp = a.KeyUp[head], valueUp = a.ValueUp[head];
+        float* keyUpRows = (float*)keyUp.Data;
+        if (keyUp.Format == WeightFormat.Bf16)
+        {
+            // W_UK is the broadcast operand of the key product here: widened once per head.
+            keyUpRows = query + (long)QueryBlock * qDim;
+            k.WidenBf16Row((ushort*)keyUp.Data, nope * latentDim, keyUpRows);
+        }
 
-        k.MatMulInputMajor((float*)a.KeyUp[head].Data, latentDim, nope, latentsT, latentDim, stride, keysT, stride, 0, keys);
+        k.MatMulInputMajor(keyUpRows, latentDim, nope, latentsT, latentDim, stride, keysT, stride, 0, keys);
         new ReadOnlySpan<float>(ropeT, ropeDim * stride).CopyTo(new Span<float>(keysT + (long)nope * stride, ropeDim * stride));
-        k.MatMulInputMajor(latents, latentDim, keys, (float*)a.ValueUp[head].Data, latentDim, v, values, valueStride, 0, v);
+        if (valueUp.Format == WeightFormat.Bf16)
+        {
+            k.MatMulInputMajorBf16(latents, latentDim, keys, (ushort*)valueUp.Data, latentDim, v, values, valueStride, 0, v);
+        }
+        else
+        {
+            k.MatMulInputMajor(latents, latentDim, keys, (float*)valueUp.Data, latentDim, v, values, valueStride, 0, v);
+        }
 
         for (int r0 = 0; r0 < a.Rows; r0 += QueryBlock)
         {

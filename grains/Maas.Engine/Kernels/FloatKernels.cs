@@ -59,6 +59,9 @@ internal abstract unsafe class FloatKernels
     /// </summary>
     public abstract void MatMulInputMajor(float* x, int xStride, int rows, float* w, int inputs, int outputs, float* y, int yStride, int first, int last);
 
+    /// <summary>As <see cref="MatMulInputMajor"/> with BF16 weights widened on load (the absorbed MLA slices of BF16 and quantized models).</summary>
+    public abstract void MatMulInputMajorBf16(float* x, int xStride, int rows, ushort* w, int inputs, int outputs, float* y, int yStride, int first, int last);
+
     /// <summary>
     /// y[t, o] += Σ_i x[t, i]·w[i·wStride + o] for rows t &lt; <paramref name="rows"/> and outputs o &lt; <paramref name="outputs"/>,
     /// w f32 or BF16 (widened on load): attention's value sum over one page of cached latents, the probabilities of a

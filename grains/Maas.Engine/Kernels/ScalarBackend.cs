@@ -107,7 +107,7 @@ internal sealed unsafe class ScalarBackend : IComputeBackend
         var entry = new float[cache.EntryDim];
         var k = new float[keys * (nope + ropeDim)];
         var values = new float[keys * v];
-        float* uk = (float*)keyUp.Data, uv = (float*)valueUp.Data;
+        float[] uk = ReadAll(keyUp), uv = ReadAll(valueUp);
         for (int t = 0; t < keys; t++)
         {
             cache.ReadEntry(a.Sequence, a.Layer, t, entry);
@@ -116,7 +116,7 @@ internal sealed unsafe class ScalarBackend : IComputeBackend
                 float sum = 0;
                 for (int l = 0; l < latentDim; l++)
                 {
-                    sum += uk[(long)d * latentDim + l] * entry[l];
+                    sum += uk[d * latentDim + l] * entry[l];
                 }
 
                 k[t * (nope + ropeDim) + d] = sum;
@@ -132,7 +132,7 @@ internal sealed unsafe class ScalarBackend : IComputeBackend
                 float sum = 0;
                 for (int l = 0; l < latentDim; l++)
                 {
-                    sum += entry[l] * uv[(long)l * v + d];
+                    sum += entry[l] * uv[l * v + d];
                 }
 
                 values[t * v + d] = sum;
@@ -162,6 +162,18 @@ internal sealed unsafe class ScalarBackend : IComputeBackend
                 }
             }
         }
+    }
+
+    /// <summary>A matrix's values as f32, row-major (the slices are f32 or BF16).</summary>
+    private static float[] ReadAll(WeightMatrix w)
+    {
+        var values = new float[w.Rows * w.Cols];
+        for (int r = 0; r < w.Rows; r++)
+        {
+            w.ReadRow(r, values.AsSpan(r * w.Cols, w.Cols));
+        }
+
+        return values;
     }
 
     public void Dispose()

@@ -54,6 +54,9 @@ internal sealed unsafe class ScalarFloatKernels : FloatKernels
     public override void AccumulateInputMajor(float* x, int xStride, int rows, void* w, bool bf16, int wStride, int inputs, float* y, int yStride, int outputs) =>
         ScalarKernels.AccumulateInputMajor(x, xStride, rows, w, bf16, wStride, inputs, y, yStride, outputs);
 
+    public override void MatMulInputMajorBf16(float* x, int xStride, int rows, ushort* w, int inputs, int outputs, float* y, int yStride, int first, int last) =>
+        ScalarKernels.MatMulInputMajorBf16(x, xStride, rows, w, inputs, outputs, y, yStride, first, last);
+
     public override void RmsNorm(float* x, float* weight, float eps, float* y, int n) => ScalarKernels.RmsNorm(x, weight, eps, y, n);
 
     public override void SiluMul(float* gate, float* up, int n) => ScalarKernels.SiluMul(gate, up, n);

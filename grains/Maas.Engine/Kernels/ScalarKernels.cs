@@ -237,15 +237,37 @@ internal static unsafe class ScalarKernels
         }
     }
 
-    /// <summary>y[t, o] = Σ_i x[t, i]·W[i, o] for outputs [first, last) of an f32 input-major W [in, out].</summary>
+    /// <summary>y[t, o] = Σ_i x[t, i]·W[i, o] for outputs [first, last) of an f32 or BF16 input-major W [in, out].</summary>
     public static void MatMulInputMajor(float* x, int xStride, int rows, WeightMatrix w, float* y, int yStride, int first, int last)
     {
-        if (w.Format != WeightFormat.F32)
+        switch (w.Format)
         {
-            throw new NotSupportedException("input-major matmuls take f32 weights");
+            case WeightFormat.F32:
+                MatMulInputMajor(x, xStride, rows, (float*)w.Data, w.Rows, w.Cols, y, yStride, first, last);
+                break;
+            case WeightFormat.Bf16:
+                MatMulInputMajorBf16(x, xStride, rows, (ushort*)w.Data, w.Rows, w.Cols, y, yStride, first, last);
+                break;
+            default:
+                throw new NotSupportedException("input-major matmuls take f32 or BF16 weights");
         }
+    }
 
-        MatMulInputMajor(x, xStride, rows, (float*)w.Data, w.Rows, w.Cols, y, yStride, first, last);
+    public static void MatMulInputMajorBf16(float* x, int xStride, int rows, ushort* w, int inputs, int outputs, float* y, int yStride, int first, int last)
+    {
+        for (int t = 0; t < rows; t++)
+        {
+            for (int o = first; o < last; o++)
+            {
+                float sum = 0;
+                for (int i = 0; i < inputs; i++)
+                {
+                    sum += x[(long)t * xStride + i] * Bf16.Decode(w[(long)i * outputs + o]);
+                }
+
+                y[(long)t * yStride + o] = sum;
+            }
+        }
     }
 
     public static void MatMulInputMajor(float* x, int xStride, int rows, float* w, int inputs, int outputs, float* y, int yStride, int first, int last)

@@ -256,7 +256,26 @@ internal sealed unsafe class VectorFloatKernels<TOps, TVec> : FloatKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void MatMulInputMajor(float* x, int xStride, int rows, float* w, int inputs, int outputs, float* y, int yStride, int first, int last)
     {
-        // Tiles of 4 vectors × 4 tokens (16 accumulators) with 32 registers, else 2 vectors × 4 tokens.
+        int o = InputMajor<float, F32Elements>(x, xStride, rows, w, inputs, outputs, y, yStride, first, last);
+        ScalarKernels.MatMulInputMajor(x, xStride, rows, w, inputs, outputs, y, yStride, o, last);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public override void MatMulInputMajorBf16(float* x, int xStride, int rows, ushort* w, int inputs, int outputs, float* y, int yStride, int first, int last)
+    {
+        int o = InputMajor<ushort, Bf16Elements>(x, xStride, rows, w, inputs, outputs, y, yStride, first, last);
+        ScalarKernels.MatMulInputMajorBf16(x, xStride, rows, w, inputs, outputs, y, yStride, o, last);
+    }
+
+    /// <summary>
+    /// Whole register tiles of outputs from <paramref name="first"/>: 4 vectors × 4 tokens (16 accumulators) with 32
+    /// registers, else 2 vectors × 4 tokens; returns where the scalar tail starts.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int InputMajor<TElement, TElements>(float* x, int xStride, int rows, TElement* w, int inputs, int outputs, float* y, int yStride, int first, int last)
+        where TElement : unmanaged
+        where TElements : struct, IElements<TElement>
+    {
         int c = TOps.Count;
         int width = TOps.WideRegisterFile ? 4 * c : 2 * c;
         int o = first;
@@ -267,26 +286,28 @@ internal sealed unsafe class VectorFloatKernels<TOps, TVec> : FloatKernels
             {
                 if (TOps.WideRegisterFile)
                 {
-                    InputMajorTile4x4(x + (long)t * xStride, xStride, w + o, inputs, outputs, y + (long)t * yStride + o, yStride);
+                    InputMajorTile4x4<TElement, TElements>(x + (long)t * xStride, xStride, w + o, inputs, outputs, y + (long)t * yStride + o, yStride);
                 }
                 else
                 {
-                    InputMajorTile4x2(x + (long)t * xStride, xStride, w + o, inputs, outputs, y + (long)t * yStride + o, yStride);
+                    InputMajorTile4x2<TElement, TElements>(x + (long)t * xStride, xStride, w + o, inputs, outputs, y + (long)t * yStride + o, yStride);
                 }
             }
 
             for (; t < rows; t++)
             {
-                InputMajorRow(x + (long)t * xStride, w + o, inputs, outputs, width, y + (long)t * yStride + o);
+                InputMajorRow<TElement, TElements>(x + (long)t * xStride, w + o, inputs, outputs, width, y + (long)t * yStride + o);
             }
         }
 
-        ScalarKernels.MatMulInputMajor(x, xStride, rows, w, inputs, outputs, y, yStride, o, last);
+        return o;
     }
 
     /// <summary>One token, <paramref name="width"/> (2 or 4 vectors) outputs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InputMajorRow(float* x, float* w, int inputs, int outputs, int width, float* y)
+    private static void InputMajorRow<TElement, TElements>(float* x, TElement* w, int inputs, int outputs, int width, float* y)
+        where TElement : unmanaged
+        where TElements : struct, IElements<TElement>
     {
         int c = TOps.Count;
         for (int v = 0; v < width; v += 2 * c)
@@ -294,10 +315,10 @@ internal sealed unsafe class VectorFloatKernels<TOps, TVec> : FloatKernels
             TVec a0 = TOps.Zero, a1 = a0;
             for (int i = 0; i < inputs; i++)
             {
-                float* wi = w + (long)i * outputs + v;
+                TElement* wi = w + (long)i * outputs + v;
                 TVec xb = TOps.Broadcast(x[i]);
-                a0 = TOps.MultiplyAdd(xb, TOps.Load(wi), a0);
-                a1 = TOps.MultiplyAdd(xb, TOps.Load(wi + c), a1);
+                a0 = TOps.MultiplyAdd(xb, TElements.Load(wi), a0);
+                a1 = TOps.MultiplyAdd(xb, TElements.Load(wi + c), a1);
             }
 
             TOps.Store(a0, y + v);
@@ -306,15 +327,17 @@ internal sealed unsafe class VectorFloatKernels<TOps, TVec> : FloatKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InputMajorTile4x2(float* x, int xStride, float* w, int inputs, int outputs, float* y, int yStride)
+    private static void InputMajorTile4x2<TElement, TElements>(float* x, int xStride, TElement* w, int inputs, int outputs, float* y, int yStride)
+        where TElement : unmanaged
+        where TElements : struct, IElements<TElement>
     {
         int c = TOps.Count;
         float* x1 = x + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
         TVec a00 = TOps.Zero, a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
         for (int i = 0; i < inputs; i++)
         {
-            float* wi = w + (long)i * outputs;
-            TVec w0 = TOps.Load(wi), w1 = TOps.Load(wi + c);
+            TElement* wi = w + (long)i * outputs;
+            TVec w0 = TElements.Load(wi), w1 = TElements.Load(wi + c);
             TVec b = TOps.Broadcast(x[i]);
             a00 = TOps.MultiplyAdd(b, w0, a00);
             a01 = TOps.MultiplyAdd(b, w1, a01);
@@ -341,7 +364,9 @@ internal sealed unsafe class VectorFloatKernels<TOps, TVec> : FloatKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InputMajorTile4x4(float* x, int xStride, float* w, int inputs, int outputs, float* y, int yStride)
+    private static void InputMajorTile4x4<TElement, TElements>(float* x, int xStride, TElement* w, int inputs, int outputs, float* y, int yStride)
+        where TElement : unmanaged
+        where TElements : struct, IElements<TElement>
     {
         int c = TOps.Count;
         float* x1 = x + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
@@ -349,8 +374,8 @@ internal sealed unsafe class VectorFloatKernels<TOps, TVec> : FloatKernels
         TVec a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
         for (int i = 0; i < inputs; i++)
         {
-            float* wi = w + (long)i * outputs;
-            TVec w0 = TOps.Load(wi), w1 = TOps.Load(wi + c), w2 = TOps.Load(wi + 2 * c), w3 = TOps.Load(wi + 3 * c);
+            TElement* wi = w + (long)i * outputs;
+            TVec w0 = TElements.Load(wi), w1 = TElements.Load(wi + c), w2 = TElements.Load(wi + 2 * c), w3 = TElements.Load(wi + 3 * c);
             TVec b = TOps.Broadcast(x[i]);
             a00 = TOps.MultiplyAdd(b, w0, a00);
             a01 = TOps.MultiplyAdd(b, w1, a01);

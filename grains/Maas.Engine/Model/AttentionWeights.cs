@@ -20,13 +20,13 @@ internal sealed class AttentionWeights : IDisposable
     public required float[] KvANorm { get; init; }
 
     /// <summary>
-    /// Per head W_UK [nope, kv_lora] (f32), as stored in kv_b_proj: q_lat = W_UKᵀ·q_nope, computed input-major
+    /// Per head W_UK [nope, kv_lora] (BF16, f32 for f32 models), as stored in kv_b_proj: q_lat = W_UKᵀ·q_nope, computed input-major
     /// (<see cref="Kernels.IComputeBackend.MatMulHeadsInputMajor"/>) because its 128-long dot products were
     /// dominated by horizontal sums.
     /// </summary>
     public required WeightMatrix[] KeyUp { get; init; }
 
-    /// <summary>Per head W_UVᵀ [kv_lora, v] (f32, input-major): o = W_UV·o_lat.</summary>
+    /// <summary>Per head W_UVᵀ [kv_lora, v] (BF16, f32 for f32 models; input-major): o = W_UV·o_lat.</summary>
     public required WeightMatrix[] ValueUp { get; init; }
 
     public required WeightMatrix OProj { get; init; }

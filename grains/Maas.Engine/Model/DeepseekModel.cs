@@ -24,7 +24,7 @@ public sealed unsafe class DeepseekModel : IDisposable
     private readonly RotaryEmbedding _rope;
     private readonly MoeRouter? _router;
     private readonly RunState _state;
-    private readonly int _expandedAttentionMinRows;
+    private readonly MlaForm _attentionForm;
 
     private DeepseekModel(ModelConfig config, ModelLoadOptions options, IComputeBackend backend, DeepseekWeights weights)
     {
@@ -37,7 +37,7 @@ public sealed unsafe class DeepseekModel : IDisposable
         _layers = weights.Layers;
         ParameterCount = weights.ParameterCount;
         MaxBatchTokens = options.MaxBatchTokens;
-        _expandedAttentionMinRows = options.ExpandedAttentionMinRows;
+        _attentionForm = options.AttentionForm;
         MaxBatchSequences = options.MaxBatchSequences;
         MaxContextLength = config.ContextLength(options.MaxContextLength);
         _rope = new RotaryEmbedding(config);
@@ -252,9 +252,29 @@ public sealed unsafe class DeepseekModel : IDisposable
     }
 
     /// <summary>
-    /// MLA; reads Normed, writes the o_proj output to Temp. Entries with many new rows (prompt chunks) use the expanded
-    /// form, whose per-position cost is a third of the absorbed one once K and V are decompressed for the chunk; the
-    /// others (decode) the absorbed form, which reads only the cached latents.
+    /// Whether an entry of <paramref name="rows"/> new tokens after <paramref name="start"/> cached ones is cheaper in MLA's
+    /// expanded form, in multiply-adds: expanded decompresses K and V for all start + rows positions once, then costs
+    /// heads·(nope + rope + v) per (query, visible key); absorbed costs heads·(2·latent + rope) per pair plus the per-row
+    /// absorption of q and the output. Long prompt chunks come out expanded, decode and short chunks after a long
+    /// prefix absorbed (the attention harness measured the crossing where this puts it, within its noise).
+    /// </summary>
+    private bool UseExpanded(int start, int rows) =>
+        _attentionForm == MlaForm.Auto ? ExpandedIsCheaper(Config, start, rows) : _attentionForm == MlaForm.Expanded;
+
+    /// <summary>The cost model of <see cref="UseExpanded"/>.</summary>
+    internal static bool ExpandedIsCheaper(ModelConfig c, int start, int rows)
+    {
+        double heads = c.NumAttentionHeads, latent = c.KvLoraRank;
+        double decompress = heads * latent * (c.QkNopeHeadDim + c.VHeadDim);
+        double pairs = rows * (start + (rows + 1) / 2.0);
+        double expanded = (start + rows) * decompress + pairs * heads * (c.QHeadDim + c.VHeadDim);
+        double absorbed = pairs * heads * (2 * latent + c.QkRopeHeadDim) + rows * decompress;
+        return expanded < absorbed;
+    }
+
+    /// <summary>
+    /// MLA; reads Normed, writes the o_proj output to Temp. Each entry in the cheaper form (<see cref="UseExpanded"/>):
+    /// prompt chunks expanded, decode absorbed (reading only the cached latents).
     /// </summary>
     private void Attention(int layerIndex, AttentionWeights w, ForwardBatch batch, PagedKvCache cache, int rows)
     {
@@ -308,7 +328,7 @@ public sealed unsafe class DeepseekModel : IDisposable
         {
             int start = batch.TokenStart(e);
             int count = batch.EntryTokenCount(e);
-            if (count >= _expandedAttentionMinRows)
+            if (UseExpanded(_state.RowPosition[start], count))
             {
                 expanded[expandedCount++] = new ExpandedAttentionArgs
                 {

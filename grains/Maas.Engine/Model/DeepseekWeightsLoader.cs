@@ -102,6 +102,14 @@ internal static unsafe class DeepseekWeightsLoader
         }, experts);
     }
 
+    /// <summary>BF16 slices under Bf16, Fp8 and Q8, and under Native from a BF16 kv_b_proj; f32 otherwise.</summary>
+    private static WeightFormat SliceFormat(WeightLoader loader, string kvBName) => loader.Precision switch
+    {
+        WeightPrecision.F32 => WeightFormat.F32,
+        WeightPrecision.Native => loader.Checkpoint.Require(kvBName).Dtype == SafetensorsDtype.BF16 ? WeightFormat.Bf16 : WeightFormat.F32,
+        _ => WeightFormat.Bf16,
+    };
+
     private static FeedForwardWeights LoadFeedForward(WeightLoader loader, string prefix, int hidden, int width) =>
         new(
             loader.Matrix(prefix + "gate_proj.weight", width, hidden),
@@ -118,28 +126,34 @@ internal static unsafe class DeepseekWeightsLoader
         int latent = c.KvLoraRank;
 
         // Absorbed MLA needs kv_b_proj per head: W_UK_h = rows [h(nope+v), h(nope+v)+nope), W_UV_h = the next v rows.
+        // The slices are read every decode step (8 MB per V2-Lite layer in f32), so the re-quantized precisions (Bf16,
+        // Fp8, Q8) hold them in BF16 (exact from a BF16 checkpoint, a 2^-9 relative rounding of an FP8 one); Native keeps
+        // BF16 only where the checkpoint is BF16, F32 keeps f32.
+        string kvBName = p + "kv_b_proj.weight";
+        WeightFormat sliceFormat = SliceFormat(loader, kvBName);
         var keyUp = new WeightMatrix[heads];
         var valueUp = new WeightMatrix[heads];
-        using (WeightMatrix kvB = loader.MatrixF32(p + "kv_b_proj.weight", heads * (nope + v), latent))
+        using (WeightMatrix kvB = loader.MatrixF32(kvBName, heads * (nope + v), latent))
         {
             float* source = (float*)kvB.Data;
+            var keyRows = new float[nope * latent];
+            var valueColumns = new float[latent * v];
             for (int h = 0; h < heads; h++)
             {
-                keyUp[h] = new WeightMatrix(nope, latent, WeightFormat.F32);
-                valueUp[h] = new WeightMatrix(latent, v, WeightFormat.F32);
-                float* uk = (float*)keyUp[h].Data;
-                float* uv = (float*)valueUp[h].Data;
                 long headRow = (long)h * (nope + v);
-                new ReadOnlySpan<float>(source + headRow * latent, nope * latent).CopyTo(new Span<float>(uk, nope * latent));
+                new ReadOnlySpan<float>(source + headRow * latent, nope * latent).CopyTo(keyRows);
 
                 // W_UV_h transposed to [kv_lora, v], so both absorbed products run input-major.
                 for (int j = 0; j < v; j++)
                 {
                     for (int l = 0; l < latent; l++)
                     {
-                        uv[(long)l * v + j] = source[(headRow + nope + j) * latent + l];
+                        valueColumns[l * v + j] = source[(headRow + nope + j) * latent + l];
                     }
                 }
+
+                keyUp[h] = WeightMatrix.FromF32(nope, latent, sliceFormat, keyRows);
+                valueUp[h] = WeightMatrix.FromF32(latent, v, sliceFormat, valueColumns);
             }
         }
 

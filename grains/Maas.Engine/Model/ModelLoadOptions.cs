@@ -29,14 +29,8 @@ public sealed record ModelLoadOptions
     /// </summary>
     public Kernels.SimdLevel? Simd { get; init; }
 
-    /// <summary>
-    /// Entries of a step with at least this many new tokens (prompt chunks) use MLA's expanded form (K and V
-    /// decompressed per head), the others the absorbed form; tests force one form or the other.
-    /// </summary>
-    internal int ExpandedAttentionMinRows { get; init; } = DefaultExpandedAttentionMinRows;
-
-    /// <summary>See <see cref="ExpandedAttentionMinRows"/>.</summary>
-    internal const int DefaultExpandedAttentionMinRows = 128;
+    /// <summary>MLA's form per batch entry: chosen by cost (default), or forced by tests.</summary>
+    internal MlaForm AttentionForm { get; init; } = MlaForm.Auto;
 
     /// <summary>Use the single-threaded scalar reference kernels (tests compare against them).</summary>
     internal bool UseScalarKernels { get; init; }

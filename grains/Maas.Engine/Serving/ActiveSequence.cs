@@ -20,7 +20,7 @@ internal sealed class ActiveSequence
         PromptTokens = promptTokens;
         // Ids past the tokenizer's vocabulary are padding rows of the embedding: never text, never sampled.
         Sampler = new Sampler(request.Sampling, vocabSize, sampleableTokens: Math.Min(vocabSize, tokenizer.VocabSize));
-        Detokenizer = new StreamingDetokenizer(tokenizer);
+        Detokenizer = new StreamingDetokenizer(tokenizer, request.SkipSpecialTokens);
         StopMatcher = new StopSequenceMatcher(request.Stop);
         Events = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     }

@@ -16,4 +16,10 @@ public sealed record GenerationRequest
 
     /// <summary>When false, an end-of-sequence token does not end generation (OpenAI's ignore_eos, used by benchmarks).</summary>
     public bool StopAtEos { get; init; } = true;
+
+    /// <summary>
+    /// Whether sampled special and added tokens (any id of tokenizer.json's added_tokens) are left out of the text, as
+    /// vLLM's skip_special_tokens does by default; they still count as generated tokens and show in logprobs.
+    /// </summary>
+    public bool SkipSpecialTokens { get; init; } = true;
 }

@@ -41,6 +41,8 @@ internal sealed unsafe class WeightLoader
 
     public Checkpoint Checkpoint => _checkpoint;
 
+    public WeightPrecision Precision => _precision;
+
     /// <summary>Elements of every tensor loaded so far (the model's parameter count).</summary>
     public long LoadedParameters { get; private set; }
 

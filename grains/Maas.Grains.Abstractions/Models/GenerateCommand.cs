@@ -26,4 +26,16 @@ public sealed record GenerateCommand
     /// <summary>OpenAI's ignore_eos: keep generating past end-of-sequence tokens.</summary>
     [Id(6)]
     public bool IgnoreEos { get; init; }
+
+    /// <summary>Leave sampled special and added tokens out of the text (vLLM's skip_special_tokens, default true).</summary>
+    [Id(7)]
+    public bool SkipSpecialTokens { get; init; } = true;
+
+    /// <summary>
+    /// When positive, the caller renews (<see cref="IModelReplicaGrain.RenewConsumerAsync"/>) at least this often while it
+    /// consumes the stream; a sequence not renewed for this long is cancelled, because its consumer is gone (api silo
+    /// crashed, call lost). Zero: no lease (the sequence runs until it finishes or the call is cancelled).
+    /// </summary>
+    [Id(8)]
+    public TimeSpan ConsumerLease { get; init; }
 }

@@ -14,6 +14,13 @@ public interface IModelReplicaGrain : IGrainWithStringKey
     [Alias("Generate")]
     IAsyncEnumerable<TokenChunk> GenerateAsync(GenerateCommand command, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Keeps the consumer lease of a running request (<see cref="GenerateCommand.ConsumerLease"/>) alive; false if the
+    /// request has no lease here (finished, or cancelled because the lease expired).
+    /// </summary>
+    [Alias("RenewConsumer")]
+    Task<bool> RenewConsumerAsync(string requestId);
+
     /// <summary>Where the replica runs, whether its model is loaded, and its batch occupancy.</summary>
     [Alias("GetStatus")]
     Task<ReplicaStatus> GetStatusAsync();

@@ -1,8 +1,10 @@
 namespace Maas.Grains.Abstractions.Tenancy;
 
 /// <summary>
-/// What a request wants to consume, as known before it runs: its prompt tokens and the max_tokens actually applied
-/// (the request's own, or the pipeline's default), so the worst-case cost reserved against budgets is the real bound.
+/// What a request wants to consume, as known before it runs: the worst case reserved against budgets. Admission
+/// happens before tokenizing, so <see cref="PromptTokens"/> is an upper bound (the prompt's UTF-8 length plus the
+/// template's tokens, capped at the context) and <see cref="MaxTokens"/> the most the engine may generate (the
+/// request's max_tokens, or the pipeline's default for the shortest prompt).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Maas.AdmissionRequest")]
 public sealed record AdmissionRequest(

@@ -11,6 +11,7 @@ public static class ModelHostingServiceCollectionExtensions
     public static IServiceCollection AddMaasModelHosting(this IServiceCollection services)
     {
         services.AddMaasModelCatalog<EngineModelOptions>();
+        services.AddOptions<ModelHostingOptions>().BindConfiguration(ModelHostingOptions.SectionName).ValidateOnStart();
         services.TryAddSingleton<IModelLoader, EngineModelLoader>();
         services.TryAddSingleton<ReplicaMetrics>();
         services.TryAddSingleton<ModelReplicaHost>();

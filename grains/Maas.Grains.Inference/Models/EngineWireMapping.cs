@@ -13,6 +13,7 @@ public static class EngineWireMapping
         MaxTokens = command.MaxTokens,
         Stop = command.Stop,
         StopAtEos = !command.IgnoreEos,
+        SkipSpecialTokens = command.SkipSpecialTokens,
         Sampling = new SamplingParameters
         {
             Temperature = command.Sampling.Temperature,

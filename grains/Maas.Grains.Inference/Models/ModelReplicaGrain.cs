@@ -22,14 +22,21 @@ public sealed partial class ModelReplicaGrain(
     SiloRole role,
     ILogger<ModelReplicaGrain> logger) : Grain, IModelReplicaGrain
 {
+    /// <summary>How often expired consumer leases are looked for: a lease expires at most this late.</summary>
+    private static readonly TimeSpan LeaseCheckInterval = TimeSpan.FromSeconds(1);
+
+    private readonly ConsumerLeases _leases = new();
     private string _model = "";
     private int _replica;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_model, _replica) = ReplicaKey.Parse(this.GetPrimaryKeyString());
+        this.RegisterGrainTimer(CheckLeases, new GrainTimerCreationOptions(LeaseCheckInterval, LeaseCheckInterval) { Interleave = true, KeepAlive = false });
         return Task.CompletedTask;
     }
+
+    public Task<bool> RenewConsumerAsync(string requestId) => Task.FromResult(_leases.Renew(requestId));
 
     public async IAsyncEnumerable<TokenChunk> GenerateAsync(GenerateCommand command, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -38,10 +45,14 @@ public sealed partial class ModelReplicaGrain(
         var finish = "aborted";
         var digest = host.WeightsDigest(_model);
         var first = true;
+        using var stop = command.ConsumerLease > TimeSpan.Zero
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _leases.Start(command.RequestId, command.ConsumerLease))
+            : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            // Cancelling the token (the caller disconnected) makes the engine drop the sequence and free its slot.
-            await foreach (var e in generator.GenerateAsync(command.ToEngine(), cancellationToken).WithCancellation(cancellationToken))
+            // Cancelling the token (the caller disconnected, or stopped renewing its lease) makes the engine drop the
+            // sequence and free its slot.
+            await foreach (var e in generator.GenerateAsync(command.ToEngine(), stop.Token).WithCancellation(stop.Token))
             {
                 if (e.Finish is { } reason)
                 {
@@ -60,13 +71,19 @@ public sealed partial class ModelReplicaGrain(
         }
         finally
         {
-            if (cancellationToken.IsCancellationRequested)
+            // An orphan was counted when its lease expired (CheckLeases): its stream may never get here.
+            var orphaned = _leases.Expired(command.RequestId);
+            _leases.End(command.RequestId);
+            if (!orphaned)
             {
-                finish = "Cancelled";
-            }
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    finish = "Cancelled";
+                }
 
-            metrics.SequenceFinished(_model, finish);
-            LogFinished(logger, command.RequestId, _model, finish);
+                metrics.SequenceFinished(_model, finish);
+                LogFinished(logger, command.RequestId, _model, finish);
+            }
         }
     }
 
@@ -87,6 +104,20 @@ public sealed partial class ModelReplicaGrain(
             QueuedSequences = generator?.QueuedSequences ?? 0,
         });
     }
+
+    private Task CheckLeases(CancellationToken cancellationToken)
+    {
+        foreach (var requestId in _leases.CancelExpired())
+        {
+            metrics.SequenceFinished(_model, "Orphaned");
+            LogOrphaned(logger, requestId, _model);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} on {Model}: its consumer stopped renewing its lease; the sequence is cancelled")]
+    private static partial void LogOrphaned(ILogger logger, string requestId, string model);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Request {RequestId} (tenant {TenantId}) started on {Model}: {PromptTokens} prompt tokens, max {MaxTokens}")]
     private static partial void LogStarted(ILogger logger, string requestId, string tenantId, string model, int promptTokens, int maxTokens);

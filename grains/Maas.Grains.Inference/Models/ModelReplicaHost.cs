@@ -15,11 +15,12 @@ namespace Maas.Grains.Inference.Models;
 /// <summary>
 /// Owns the engines of a worker silo: each configured model is loaded once, in the background, at start;
 /// every replica grain of that model on this silo shares the engine (it batches concurrent sequences).
-/// A model only in the PostgreSQL models table is loaded on first use. The configured models' load state
+/// A model only in the PostgreSQL models table is loaded on first use if Maas:ModelHosting:AllowOnDemandLoads allows it. The configured models' load state
 /// feeds the worker's readiness.
 /// </summary>
 public sealed partial class ModelReplicaHost(
     IOptions<ModelCatalogOptions<EngineModelOptions>> catalog,
+    IOptions<ModelHostingOptions> hosting,
     IServiceScopeFactory scopes,
     IModelLoader loader,
     ReplicaMetrics metrics,
@@ -83,13 +84,18 @@ public sealed partial class ModelReplicaHost(
     /// <summary>The digest of the checkpoint files the model was loaded from (<see cref="CheckpointDigest"/>), null if it could not be read.</summary>
     public string? WeightsDigest(string model) => _digests.GetValueOrDefault(model);
 
-    /// <summary>Waits for the model's engine; throws if the model is neither configured nor an enabled database model, or loading failed.</summary>
+    /// <summary>
+    /// Waits for the model's engine; throws if the model is not configured here (nor, with
+    /// <see cref="ModelHostingOptions.AllowOnDemandLoads"/>, an enabled database model), or loading failed.
+    /// </summary>
     public async Task<ITextGenerator> GetGeneratorAsync(string model, CancellationToken cancellationToken)
     {
         var entry = catalog.Value.Find(model)
             ?? (_loads.ContainsKey(model) ? new EngineModelOptions { Id = model } : null)
-            ?? await FindInDatabaseAsync(model, cancellationToken)
-            ?? throw new InvalidOperationException($"Model '{model}' is neither configured on this worker (Maas:Models) nor enabled in the models table.");
+            ?? (hosting.Value.AllowOnDemandLoads ? await FindInDatabaseAsync(model, cancellationToken) : null)
+            ?? throw new InvalidOperationException(hosting.Value.AllowOnDemandLoads
+                ? $"Model '{model}' is neither configured on this worker (Maas:Models) nor enabled in the models table."
+                : $"Model '{model}' is not configured on this worker (Maas:Models), and Maas:ModelHosting:AllowOnDemandLoads is off.");
         return await Load(entry).WaitAsync(cancellationToken);
     }
 

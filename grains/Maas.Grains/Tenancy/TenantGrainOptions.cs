@@ -12,11 +12,12 @@ public sealed class TenantGrainOptions
     public TimeSpan PolicyRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long an admitted request holds its concurrency slot without being released. Longer than any
-    /// real request; only matters when the api silo that admitted it died without releasing.
+    /// How long an admitted request holds its concurrency slot without being renewed or released. The pipeline renews
+    /// every third of it while the request runs, so this only bounds how long the slots of an api silo that died
+    /// stay taken.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(15);
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Retry-After suggested when the concurrency limit is reached.</summary>
     [Range(1, 3600)]

@@ -1,7 +1,9 @@
+using Maas.Infrastructure.OpenAi;
 using Maas.Infrastructure.Persistence;
 using Maas.Infrastructure.Redis;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -16,8 +18,8 @@ using StackExchange.Redis;
 namespace Maas.Infrastructure.Hosting;
 
 /// <summary>
-/// What every Maas process (gateway, api, worker) shares: logging, health checks, metrics, and
-/// the PostgreSQL / Redis registrations with their readiness checks.
+/// What every Maas process (gateway, api, worker) shares: logging, health checks, metrics, the management
+/// listener, and the PostgreSQL / Redis registrations with their readiness checks.
 /// </summary>
 public static class MaasServiceDefaults
 {
@@ -26,12 +28,21 @@ public static class MaasServiceDefaults
     public const string MetricsEndpoint = "/metrics";
 
     /// <summary>
-    /// Single-line structured console logs (or JSON when Maas:Logging:Json is true) and the
-    /// health-check service. Services add their own readiness checks with <see cref="MaasHealthTags.Ready"/>.
+    /// Single-line structured console logs (or JSON when Maas:Logging:Json is true), the health-check service and
+    /// the management listener ("Maas:Management:Url", default http://127.0.0.1:<paramref name="defaultManagementPort"/>),
+    /// which alone serves /metrics and the detailed /health/ready. Services add their own readiness checks with
+    /// <see cref="MaasHealthTags.Ready"/>.
     /// </summary>
-    public static TBuilder AddMaasServiceDefaults<TBuilder>(this TBuilder builder)
+    public static TBuilder AddMaasServiceDefaults<TBuilder>(this TBuilder builder, int defaultManagementPort)
         where TBuilder : IHostApplicationBuilder
     {
+        builder.Services.AddOptions<ManagementOptions>()
+            .Configure(o => o.Url = $"http://127.0.0.1:{defaultManagementPort}")
+            .BindConfiguration(ManagementOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddHostedService<ManagementListenerRegistration>();
+
         builder.Logging.ClearProviders();
         if (builder.Configuration.GetValue<bool>("Maas:Logging:Json"))
         {
@@ -112,22 +123,36 @@ public static class MaasServiceDefaults
     }
 
     /// <summary>
-    /// /health/live (200 whenever the process serves HTTP), /health/ready (200 only when every
-    /// check tagged "ready" passes, else 503) and /metrics (Prometheus). Also adds prometheus-net's
-    /// HTTP request metrics middleware, so call this before mapping the service's own endpoints.
+    /// /health/live (200 whenever the process serves HTTP; on every listener, with no detail), and on the management
+    /// listener only /health/ready (200 only when every check tagged "ready" passes, else 503, with each check's
+    /// description) and /metrics (Prometheus). Every other endpoint answers only on the public listeners; a request
+    /// on the wrong listener is a 404. Also adds prometheus-net's HTTP request metrics middleware, so call this before
+    /// mapping the service's own endpoints.
     /// </summary>
     public static WebApplication MapMaasDefaultEndpoints(this WebApplication app)
     {
+        var managementPort = app.Services.GetRequiredService<IOptions<ManagementOptions>>().Value.Port;
+        app.Use((context, next) =>
+        {
+            // The socket's local port, which a client cannot forge (a Host header could name any port).
+            var onManagement = context.Connection.LocalPort == managementPort;
+            var metadata = context.GetEndpoint()?.Metadata;
+            var allowed = metadata?.GetMetadata<AnyListenerEndpoint>() is not null
+                || onManagement == (metadata?.GetMetadata<ManagementEndpoint>() is not null);
+            return allowed
+                ? next(context)
+                : ApiError.Of(StatusCodes.Status404NotFound, $"Unknown request URL: {context.Request.Method} {context.Request.Path}.", "invalid_request_error", "unknown_url").WriteAsync(context);
+        });
         app.UseHttpMetrics();
-        MapHealth(app, LiveEndpoint, _ => false);
-        MapHealth(app, ReadyEndpoint, check => check.Tags.Contains(MaasHealthTags.Ready));
-        app.MapMetrics(MetricsEndpoint);
+        MapHealth(app, LiveEndpoint, _ => false).WithMetadata(AnyListenerEndpoint.Instance);
+        MapHealth(app, ReadyEndpoint, check => check.Tags.Contains(MaasHealthTags.Ready)).WithMetadata(ManagementEndpoint.Instance);
+        app.MapMetrics(MetricsEndpoint).WithMetadata(ManagementEndpoint.Instance);
         return app;
     }
 
-    private static void MapHealth(IEndpointRouteBuilder endpoints, string pattern, Func<HealthCheckRegistration, bool> predicate)
+    private static IEndpointConventionBuilder MapHealth(IEndpointRouteBuilder endpoints, string pattern, Func<HealthCheckRegistration, bool> predicate)
     {
-        endpoints.MapHealthChecks(pattern, new HealthCheckOptions
+        return endpoints.MapHealthChecks(pattern, new HealthCheckOptions
         {
             Predicate = predicate,
             ResponseWriter = HealthReportWriter.WriteAsync,

@@ -1,6 +1,6 @@
 namespace Maas.Infrastructure.Metering;
 
-/// <summary>How a metered request ended (stored as snake_case text: stop, length, cancelled, context_full, error).</summary>
+/// <summary>How a metered request ended (stored as snake_case text: stop, length, cancelled, context_full, error, rejected).</summary>
 public enum UsageFinishReason
 {
     /// <summary>End-of-sequence token or a stop string.</summary>
@@ -17,4 +17,10 @@ public enum UsageFinishReason
 
     /// <summary>Generation failed midway; what was produced is metered.</summary>
     Error = 4,
+
+    /// <summary>
+    /// Refused after admission, before anything was computed: admission runs on a cheap bound before tokenizing, so a
+    /// prompt found too long once tokenized (or a tokenizer busy past its wait) ends here, with no tokens.
+    /// </summary>
+    Rejected = 5,
 }

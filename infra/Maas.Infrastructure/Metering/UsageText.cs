@@ -18,6 +18,7 @@ public static class UsageText
         UsageFinishReason.Cancelled => "cancelled",
         UsageFinishReason.ContextFull => "context_full",
         UsageFinishReason.Error => "error",
+        UsageFinishReason.Rejected => "rejected",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
     };
 }

@@ -25,4 +25,11 @@ public class ServedModelOptions
     /// <summary>Caps the model's context length; 0 keeps the checkpoint's.</summary>
     [Range(0, int.MaxValue)]
     public int MaxContextLength { get; set; }
+
+    /// <summary>
+    /// Whether special-token strings in a /v1/completions prompt become control tokens (off: the prompt is plain
+    /// text, like chat content always is). Only for trusted callers: serve the checkpoint under a second model id
+    /// with this on and allow that id only to the tenants who need raw prompts.
+    /// </summary>
+    public bool SpecialTokensInPrompts { get; set; }
 }

@@ -18,8 +18,13 @@ public sealed record ApiError(int Status, OpenAiError Error, int? RetryAfterSeco
     public static ApiError Of(int status, string message, string type, string? code, int? retryAfterSeconds = null) =>
         new(status, new OpenAiError(message, type, null, code), retryAfterSeconds);
 
+    /// <summary>The body as a whole is not a usable JSON object; <c>param</c> is "body".</summary>
     public static ApiError InvalidJson(string detail) =>
-        new(StatusCodes.Status400BadRequest, new OpenAiError($"We could not parse the JSON body of your request: {detail}", InvalidRequest, null, "invalid_json"));
+        new(StatusCodes.Status400BadRequest, new OpenAiError($"We could not parse the JSON body of your request: {detail}", InvalidRequest, "body", "invalid_json"));
+
+    /// <summary>The body could not be read (truncated, malformed chunked encoding).</summary>
+    public static ApiError UnreadableBody(int status) =>
+        new(status, new OpenAiError("The request body could not be read.", InvalidRequest, "body", "invalid_request_body"));
 
     public static ApiError InvalidValue(string param, string message, string code = "invalid_value") =>
         new(StatusCodes.Status400BadRequest, new OpenAiError(message, InvalidRequest, param, code));
@@ -31,10 +36,14 @@ public sealed record ApiError(int Status, OpenAiError Error, int? RetryAfterSeco
         new(StatusCodes.Status400BadRequest, new OpenAiError(message, InvalidRequest, param, "context_length_exceeded"));
 
     public static ApiError PayloadTooLarge() =>
-        new(StatusCodes.Status413PayloadTooLarge, new OpenAiError("The request body is too large.", InvalidRequest, null, "request_too_large"));
+        new(StatusCodes.Status413PayloadTooLarge, new OpenAiError("The request body is too large.", InvalidRequest, "body", "request_too_large"));
 
     public static ApiError InvalidGatewaySignature() =>
         new(StatusCodes.Status401Unauthorized, new OpenAiError("The request was not authenticated by the gateway.", InvalidRequest, null, "invalid_gateway_signature"));
+
+    /// <summary>A correctly signed request whose request id was already used within the signature window.</summary>
+    public static ApiError ReplayedRequest() =>
+        new(StatusCodes.Status401Unauthorized, new OpenAiError("The request was already received once; a gateway request cannot be replayed.", InvalidRequest, null, "replayed_request"));
 
     public static ApiError Forbidden(string message, string code, string? param = null) =>
         new(StatusCodes.Status403Forbidden, new OpenAiError(message, InvalidRequest, param, code));

@@ -40,7 +40,7 @@ public sealed class UsageEvent
 
     public DateTimeOffset FinishedAt { get; set; }
 
-    /// <summary>stop, length, cancelled, context_full or error.</summary>
+    /// <summary>stop, length, cancelled, context_full, error or rejected.</summary>
     public required string FinishReason { get; set; }
 
     /// <summary>The price-book row that priced the record; null (and every cost null) when none was in effect.</summary>

@@ -1,12 +1,12 @@
 namespace Maas.Infrastructure.Redis;
 
-/// <summary>State of one rule's counter after an acquire.</summary>
+/// <summary>State of one rule after an acquire.</summary>
 /// <param name="Rule">The rule this counter belongs to.</param>
-/// <param name="Count">Requests counted in the current window, this one included when it was allowed.</param>
-/// <param name="ResetAfter">Time until the current window ends and the counter starts again at zero.</param>
-public sealed record RateLimitCounter(RateLimitRule Rule, long Count, TimeSpan ResetAfter)
+/// <param name="Remaining">Requests that would still be admitted right now (x-ratelimit-remaining).</param>
+/// <param name="ResetAfter">Time until the rule is back to its full burst (x-ratelimit-reset).</param>
+/// <param name="RetryAfter">Time until one more request fits; zero while <paramref name="Remaining"/> is above zero.</param>
+public sealed record RateLimitCounter(RateLimitRule Rule, long Remaining, TimeSpan ResetAfter, TimeSpan RetryAfter)
 {
-    public long Remaining => Math.Max(0, Rule.Limit - Count);
-
-    public bool Exhausted => Count >= Rule.Limit;
+    /// <summary>No request fits right now.</summary>
+    public bool Exhausted => Remaining == 0;
 }

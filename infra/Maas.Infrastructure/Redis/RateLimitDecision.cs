@@ -1,8 +1,8 @@
 namespace Maas.Infrastructure.Redis;
 
-/// <summary>Outcome of <see cref="RedisRequestRateLimiter.AcquireAsync"/>.</summary>
-/// <param name="Allowed">False only when at least one rule's window is exhausted.</param>
-/// <param name="Enforced">False when Redis could not be asked: the request is allowed (fail open) and <paramref name="Counters"/> is empty.</param>
+/// <summary>Outcome of a rate-limit acquire (<see cref="RedisRequestRateLimiter"/>, <see cref="RateLimiting.LocalRequestRateLimiter"/>).</summary>
+/// <param name="Allowed">False only when at least one rule had no room: then the request was counted nowhere.</param>
+/// <param name="Enforced">False when the limiter could not be asked (Redis unreachable): allowed, <paramref name="Counters"/> empty.</param>
 /// <param name="Counters">One per rule, in the order the rules were given.</param>
 public sealed record RateLimitDecision(bool Allowed, bool Enforced, IReadOnlyList<RateLimitCounter> Counters)
 {
@@ -12,7 +12,7 @@ public sealed record RateLimitDecision(bool Allowed, bool Enforced, IReadOnlyLis
     public RateLimitCounter? Tightest =>
         Counters.Count == 0 ? null : Counters.OrderBy(c => c.Remaining).ThenBy(c => c.Rule.Limit).First();
 
-    /// <summary>When a denied caller may try again: the latest reset among the exhausted counters.</summary>
+    /// <summary>When a denied caller may try again: the latest time a rule without room has room again.</summary>
     public TimeSpan RetryAfter =>
-        Counters.Where(c => c.Exhausted).Select(c => c.ResetAfter).DefaultIfEmpty(TimeSpan.Zero).Max();
+        Counters.Where(c => c.Exhausted).Select(c => c.RetryAfter).DefaultIfEmpty(TimeSpan.Zero).Max();
 }

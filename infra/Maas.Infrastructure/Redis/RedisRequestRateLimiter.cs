@@ -5,19 +5,19 @@ using StackExchange.Redis;
 namespace Maas.Infrastructure.Redis;
 
 /// <summary>
-/// Fixed-window request counters in Redis, shared by every replica that uses the same keys. All
-/// rules of one call are checked and counted in one atomic Lua script: a request is counted
-/// against every rule or none, so a denied request does not use up anybody's budget. When Redis
-/// cannot be reached the call fails open (allowed, not enforced) and logs a warning: rate
-/// limiting protects capacity, it must never take the service down with it.
+/// Request-rate limits in Redis, shared by every replica that uses the same keys: GCRA (<see cref="RateLimiting.Gcra"/>),
+/// a sliding limit that admits L requests per window on average, bursts of up to L, and never 2L around a window
+/// boundary as fixed windows do. All rules of one call are checked and counted in one atomic Lua script: a request is
+/// counted against every rule or none, so a denied request does not use up anybody's budget. When Redis cannot be
+/// reached within <see cref="RedisRequestRateLimiterOptions.Timeout"/> the call returns
+/// <see cref="RateLimitDecision.NotEnforced"/> and logs a warning; callers decide what to do (the gateway falls back to
+/// a local limiter).
 /// </summary>
 /// <remarks>
 /// <para>
-/// A window starts with the first request counted in it and ends <see cref="RateLimitRule.Window"/> later by the
-/// callers' <see cref="TimeProvider"/>, which the script receives as "now": the counter stores its window's start,
-/// so the window does not depend on a Redis TTL (tests move a fake clock instead of waiting). Processes sharing the
-/// keys therefore need synchronized clocks; skew between them moves a window's end by the skew. Redis still expires
-/// an idle counter, one window after its window ended, only to reclaim memory.
+/// "Now" is the callers' <see cref="TimeProvider"/>, which the script receives (tests move a fake clock instead of
+/// waiting): processes sharing the keys need synchronized clocks, and skew between them shifts a key's state by the
+/// skew. Each key holds one number, its theoretical arrival time, and expires when the rule is back to its full burst.
 /// </para>
 /// <para>The keys of one call must live on one node; on Redis Cluster give them a common hash tag.</para>
 /// </remarks>
@@ -27,36 +27,35 @@ public sealed class RedisRequestRateLimiter(
     TimeProvider time,
     ILogger<RedisRequestRateLimiter> logger)
 {
-    // KEYS[i]: counter, a hash {start = window start in ms, count}; ARGV[1]: now in ms (the caller's clock);
-    // ARGV[2i]: limit, ARGV[2i+1]: window in ms. Returns { allowed, count1, resetMs1, count2, resetMs2, ... }.
+    // KEYS[i]: the rule's theoretical arrival time in ms; ARGV[1]: now in ms (the caller's clock);
+    // ARGV[2i]: limit, ARGV[2i+1]: window in ms. Returns { allowed, remaining1, resetMs1, retryMs1, remaining2, ... }.
     private const string Script = """
         local now = tonumber(ARGV[1])
         local allowed = 1
-        local starts = {}
-        local counts = {}
+        local tats = {}
         for i = 1, #KEYS do
-          local window = tonumber(ARGV[2 * i + 1])
-          local state = redis.call('HMGET', KEYS[i], 'start', 'count')
-          local start = tonumber(state[1])
-          local count = tonumber(state[2]) or 0
-          if start == nil or now >= start + window then
-            start = now
-            count = 0
-          end
-          starts[i] = start
-          counts[i] = count
-          if count >= tonumber(ARGV[2 * i]) then allowed = 0 end
+          local interval = tonumber(ARGV[2 * i + 1]) / tonumber(ARGV[2 * i])
+          local tat = tonumber(redis.call('GET', KEYS[i])) or 0
+          if tat < now then tat = now end
+          tats[i] = tat
+          if tat + interval - now > tonumber(ARGV[2 * i + 1]) then allowed = 0 end
         end
         local result = { allowed }
         for i = 1, #KEYS do
           local window = tonumber(ARGV[2 * i + 1])
+          local interval = window / tonumber(ARGV[2 * i])
+          local tat = tats[i]
           if allowed == 1 then
-            counts[i] = counts[i] + 1
-            redis.call('HSET', KEYS[i], 'start', string.format('%d', starts[i]), 'count', counts[i])
-            redis.call('PEXPIRE', KEYS[i], string.format('%d', starts[i] + 2 * window - now))
+            tat = tat + interval
+            redis.call('SET', KEYS[i], string.format('%.17g', tat), 'PX', math.ceil(tat - now))
           end
-          result[2 * i] = counts[i]
-          result[2 * i + 1] = starts[i] + window - now
+          local remaining = math.floor((now + window - tat) / interval)
+          if remaining < 0 then remaining = 0 end
+          local retry = tat + interval - now - window
+          if retry < 0 then retry = 0 end
+          result[3 * i - 1] = remaining
+          result[3 * i] = math.ceil(tat - now)
+          result[3 * i + 1] = math.ceil(retry)
         end
         return result
         """;
@@ -98,7 +97,7 @@ public sealed class RedisRequestRateLimiter(
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
-            logger.LogWarning(ex, "Rate limiter could not reach Redis; allowing the request without a limit");
+            logger.LogWarning(ex, "Rate limiter could not reach Redis within {Timeout}", _timeout);
             return RateLimitDecision.NotEnforced;
         }
 
@@ -106,9 +105,13 @@ public sealed class RedisRequestRateLimiter(
         var counters = new RateLimitCounter[rules.Count];
         for (var i = 0; i < rules.Count; i++)
         {
-            // A caller whose clock runs behind the one that opened the window would see more than a window left.
-            var resetAfter = TimeSpan.FromMilliseconds(Math.Clamp((long)values[2 * i + 2], 0, (long)rules[i].Window.TotalMilliseconds));
-            counters[i] = new RateLimitCounter(rules[i], (long)values[2 * i + 1], resetAfter);
+            // A caller whose clock runs behind another's would otherwise see more than a window to wait.
+            var window = (long)rules[i].Window.TotalMilliseconds;
+            counters[i] = new RateLimitCounter(
+                rules[i],
+                (long)values[3 * i + 1],
+                TimeSpan.FromMilliseconds(Math.Clamp((long)values[3 * i + 2], 0, window)),
+                TimeSpan.FromMilliseconds(Math.Clamp((long)values[3 * i + 3], 0, window)));
         }
 
         return new RateLimitDecision((long)values[0] == 1, true, counters);

@@ -14,7 +14,15 @@ public sealed class GatewaySignatureOptions
     [Required(AllowEmptyStrings = false), MinLength(16)]
     public string SigningSecret { get; set; } = "";
 
-    /// <summary>How far the signed timestamp may be from now.</summary>
+    /// <summary>How far the signed timestamp may be from now. A verifying service remembers request ids for twice this long.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan AllowedClockSkew { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Longest wait for Redis when a service checks a request id for replay; past it the local memory alone decides.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:10")]
+    public TimeSpan ReplayCheckTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Request ids each service process remembers locally (besides Redis), bounding its memory.</summary>
+    [Range(1000, 10_000_000)]
+    public int ReplayMemoryEntries { get; set; } = 200_000;
 }

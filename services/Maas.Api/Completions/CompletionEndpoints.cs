@@ -133,7 +133,7 @@ public static partial class CompletionEndpoints
     {
         try
         {
-            return await JsonDocument.ParseAsync(request.Body, default, cancellationToken);
+            return await JsonDocument.ParseAsync(request.Body, BodyParsing, cancellationToken);
         }
         catch (JsonException ex)
         {
@@ -143,7 +143,15 @@ public static partial class CompletionEndpoints
         {
             throw new ApiErrorException(ApiError.PayloadTooLarge());
         }
+        catch (BadHttpRequestException ex)
+        {
+            // A truncated body or malformed chunking is the client's fault, not a 500.
+            throw new ApiErrorException(ApiError.UnreadableBody(ex.StatusCode));
+        }
     }
+
+    /// <summary>No OpenAI body nests deeper than a handful of levels; 32 refuses a nesting bomb early (the library default is 64).</summary>
+    private static readonly JsonDocumentOptions BodyParsing = new() { MaxDepth = 32 };
 
     private static async Task WriteJsonAsync(HttpContext context, object body)
     {

@@ -39,16 +39,22 @@ public static class GenerateTextCommand
 
             var text = parseResult.GetValue(prompt)!;
             var tokenizer = engine.Tokenizer;
-            var promptText = parseResult.GetValue(raw)
-                ? text
-                : ChatTemplate.ForModel(folder).Render([new ChatMessage("user", text)], addGenerationPrompt: true);
             var ids = new List<int>();
-            if (parseResult.GetValue(raw) && tokenizer.AddBosToken)
+            if (parseResult.GetValue(raw))
             {
-                ids.Add(tokenizer.BosTokenId);
+                // The operator's own raw prompt: special tokens written in it are meant as such.
+                if (tokenizer.AddBosToken)
+                {
+                    ids.Add(tokenizer.BosTokenId);
+                }
+
+                ids.AddRange(tokenizer.Encode(text));
+            }
+            else
+            {
+                ids.AddRange(ChatTemplate.ForModel(folder).Encode([new ChatMessage("user", text)], addGenerationPrompt: true, tokenizer));
             }
 
-            ids.AddRange(tokenizer.Encode(promptText));
             var request = new GenerationRequest
             {
                 RequestId = "cli",

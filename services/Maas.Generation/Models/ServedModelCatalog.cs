@@ -71,7 +71,7 @@ public sealed partial class ServedModelCatalog
             LogConfigUnreadable(logger, ex, entry.Id, entry.Path);
         }
 
-        return new ServedModel(entry.Id, entry.Path, entry.OwnedBy, entry.Replicas, context, created);
+        return new ServedModel(entry.Id, entry.Path, entry.OwnedBy, entry.Replicas, context, created, entry.SpecialTokensInPrompts);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model}: cannot read the config.json of {Path}; context length falls back to configuration")]

@@ -7,65 +7,78 @@ using Maas.Grains.Abstractions.Tenancy;
 using Maas.Infrastructure.Metering;
 using Maas.Infrastructure.OpenAi;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Maas.Generation.Pipeline;
 
 /// <summary>
 /// The one generation path of every entry point (the api's HTTP endpoints, the plant service, batch jobs):
-/// validate → tokenize → admit → generate → meter. It knows nothing of HTTP: it takes a validated request, the
-/// caller's identity and a cancellation token and yields <see cref="GenerationUpdate"/>s; adapters write them as
-/// JSON, server-sent events or messages with <see cref="Responses.OpenAiResponseBuilder"/>.
+/// validate → admit on a cheap bound → tokenize → generate → meter. It knows nothing of HTTP: it takes a validated
+/// request, the caller's identity and a cancellation token and yields <see cref="GenerationUpdate"/>s; adapters write
+/// them as JSON, server-sent events or messages with <see cref="Responses.OpenAiResponseBuilder"/>.
 /// </summary>
 /// <remarks>
 /// Every failure is an <see cref="ApiErrorException"/> in the OpenAI shape. Failures before the first update
 /// (unknown model, prompt too long, refused admission, no replica able to start) surface on the first
-/// <c>MoveNextAsync</c>, so an adapter can still answer with a status; later ones end the stream. Cancelling the
-/// token (a client that went away) cancels the sequence in the engine. Whatever happens after admission, the
-/// tenant slot is released and exactly one usage record is written before the enumeration ends.
+/// <c>MoveNextAsync</c>, so an adapter can still answer with a status; later ones end the stream. Admission comes
+/// before tokenizing, on what the prompt can cost at most (<see cref="PromptSize"/>), so a tenant's concurrency limit
+/// also bounds how much tokenizing it can cause; tokenizing itself is bounded by <see cref="PromptEncoder"/>.
+/// Cancelling the token (a client that went away) cancels the sequence in the engine. Whatever happens after
+/// admission, the tenant slot is released and exactly one usage record is written before the enumeration ends.
 /// </remarks>
 public sealed partial class GenerationPipeline(
     ServedModelCatalog catalog,
     IGrainFactory grains,
     ReplicaSelector replicas,
+    PromptEncoder prompts,
     GenerationMetrics metrics,
     IUsageSink usage,
+    IOptions<GenerationOptions> options,
     TimeProvider time,
     ILogger<GenerationPipeline> logger)
 {
     /// <summary>max_tokens when the request has none: the rest of the context, but no more than this.</summary>
     public const int DefaultMaxTokensCap = 4096;
 
+    private readonly int _charactersPerContextToken = options.Value.PromptCharactersPerContextToken;
+    private readonly TimeSpan _consumerLease = options.Value.ReplicaConsumerLease;
+
     /// <summary>Stage 1, validate: parses an OpenAI request body (see <see cref="GenerationRequestValidator"/>).</summary>
     public static ValidatedGeneration Validate(System.Text.Json.JsonElement body, GenerationKind kind, long receivedTimestamp) =>
         GenerationRequestValidator.Validate(body, kind, receivedTimestamp);
 
-    /// <summary>Stages 2-5: model limits, tokenize, admit, generate and meter.</summary>
+    /// <summary>Stages 2-5: model limits, admit, tokenize, generate and meter.</summary>
     public async IAsyncEnumerable<GenerationUpdate> RunAsync(
         ValidatedGeneration request,
         RequestIdentity identity,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var model = catalog.Find(request.Model) ?? throw new ApiErrorException(ApiError.ModelNotFound(request.Model));
-        if (request.MaxTokens is { } requested && requested > model.ContextLength)
+        var contextLength = model.ContextLength;
+        if (request.MaxTokens is { } requested && requested > contextLength)
         {
             throw new ApiErrorException(ApiError.InvalidValue(request.MaxTokensParam,
-                $"'{request.MaxTokensParam}' is {requested}, but this model's maximum context length is {model.ContextLength} tokens."));
+                $"'{request.MaxTokensParam}' is {requested}, but this model's maximum context length is {contextLength} tokens."));
         }
 
-        // Tokenized before admission, so the tenant grain admits on the real prompt size.
-        var promptTokens = Tokenize(model, request);
-        var contextLength = model.ContextLength;
-        if (promptTokens.Length >= contextLength || (request.MaxTokens is { } max && promptTokens.Length + max > contextLength))
+        // Cheap bounds only before admission: no tokenizer runs for a request that will not be admitted.
+        var size = PromptSize.Of(request);
+        var characterLimit = (long)contextLength * _charactersPerContextToken;
+        if (size.Characters > characterLimit)
         {
             throw new ApiErrorException(ApiError.ContextLengthExceeded(request.PromptParam,
-                $"This model's maximum context length is {contextLength} tokens. However, you requested {promptTokens.Length + (request.MaxTokens ?? 0)} tokens " +
-                $"({promptTokens.Length} in the prompt, {request.MaxTokens ?? 0} for the completion). Please reduce the prompt or the completion length."));
+                $"The prompt has {size.Characters} characters; this model's context of {contextLength} tokens takes prompts of at most {characterLimit} characters. Please reduce the prompt."));
         }
 
-        // The max_tokens the engine will apply: admission reserves the worst-case cost against budgets with this bound.
-        var maxTokens = request.MaxTokens ?? Math.Min(contextLength - promptTokens.Length, DefaultMaxTokensCap);
+        // Admission reserves the worst case against budgets: the prompt's bound, and the most the engine may generate
+        // (the default max_tokens for the shortest possible prompt, one token).
         var tenant = grains.GetGrain<ITenantGrain>(identity.TenantId);
-        var admission = await tenant.AdmitAsync(new AdmissionRequest(identity.RequestId, identity.KeyId, model.Id, maxTokens, promptTokens.Length));
+        var admission = await tenant.AdmitAsync(new AdmissionRequest(
+            identity.RequestId,
+            identity.KeyId,
+            model.Id,
+            request.MaxTokens ?? Math.Min(contextLength - 1, DefaultMaxTokensCap),
+            (int)Math.Min(size.TokenBound, contextLength)));
         if (!admission.Allowed)
         {
             throw new ApiErrorException(ToApiError(admission));
@@ -73,26 +86,35 @@ public sealed partial class GenerationPipeline(
 
         // Wall-clock arrival: now, less the time since the entry point received the request (monotonic clock).
         var receivedAt = UsageRecord.Microseconds(time.GetUtcNow() - Stopwatch.GetElapsedTime(request.ReceivedTimestamp));
-        var command = new GenerateCommand
-        {
-            RequestId = identity.RequestId,
-            TenantId = identity.TenantId,
-            PromptTokens = promptTokens,
-            MaxTokens = maxTokens,
-            Sampling = request.Sampling,
-            Stop = request.Stop,
-            IgnoreEos = request.IgnoreEos,
-        };
-        var progress = new GenerationProgress(model, request.Sampling.Logprobs, promptTokens.Length, request.ReceivedTimestamp);
+        GenerationProgress? progress = null;
         var completed = false;
         using var renewal = new CancellationTokenSource();
-        var renewing = RenewLeaseAsync(tenant, identity, admission.LeaseDuration, renewal.Token);
+        var renewing = RepeatAsync(() => tenant.RenewAsync(identity.RequestId), admission.LeaseDuration / 3, time, identity, "tenant slot", renewal.Token);
+        var consuming = Task.CompletedTask;
         try
         {
+            var promptTokens = await TokenizeAsync(model, request, contextLength, cancellationToken);
+            var command = new GenerateCommand
+            {
+                RequestId = identity.RequestId,
+                TenantId = identity.TenantId,
+                PromptTokens = promptTokens,
+                MaxTokens = request.MaxTokens ?? Math.Min(contextLength - promptTokens.Length, DefaultMaxTokensCap),
+                Sampling = request.Sampling,
+                Stop = request.Stop,
+                IgnoreEos = request.IgnoreEos,
+                SkipSpecialTokens = request.SkipSpecialTokens,
+                ConsumerLease = _consumerLease,
+            };
+            progress = new GenerationProgress(model, request.Sampling.Logprobs, promptTokens.Length, request.ReceivedTimestamp);
             IAsyncEnumerator<TokenChunk> tokens;
             try
             {
-                tokens = replicas.Pick(model).GenerateAsync(command, cancellationToken).GetAsyncEnumerator(cancellationToken);
+                var replica = replicas.Pick(model);
+                tokens = replica.GenerateAsync(command, cancellationToken).GetAsyncEnumerator(cancellationToken);
+
+                // Real time: the worker measures the lease on its own clock.
+                consuming = RepeatAsync(() => replica.RenewConsumerAsync(identity.RequestId), _consumerLease / 3, TimeProvider.System, identity, "replica consumer lease", renewal.Token);
             }
             catch (ArgumentException ex)
             {
@@ -123,27 +145,35 @@ public sealed partial class GenerationPipeline(
         {
             await renewal.CancelAsync();
             await renewing;
+            await consuming;
+
             // Metered for what was produced: the prompt counts once the engine answered at all (a request no replica
-            // could start, or that was cancelled before its first token, consumed no billable prompt).
-            var meteredPromptTokens = progress.Started ? progress.PromptTokens : 0;
-            await ReleaseAsync(tenant, identity, new SettledUsage(meteredPromptTokens, progress.CachedPromptTokens, progress.CompletionTokens, identity.Source == UsageSource.Batch));
-            metrics.TokensUsed(model.Id, progress.PromptTokens, progress.CachedPromptTokens, progress.CompletionTokens);
+            // could start, cancelled before its first token, or refused after admission once tokenized, consumed no
+            // billable prompt).
+            var meteredPromptTokens = progress is { Started: true } ? progress.PromptTokens : 0;
+            var cachedPromptTokens = progress?.CachedPromptTokens ?? 0;
+            var completionTokens = progress?.CompletionTokens ?? 0;
+            await ReleaseAsync(tenant, identity, new SettledUsage(meteredPromptTokens, cachedPromptTokens, completionTokens, identity.Source == UsageSource.Batch));
+            metrics.TokensUsed(model.Id, progress?.PromptTokens ?? 0, cachedPromptTokens, completionTokens);
             await RecordUsageAsync(new UsageRecord
             {
                 RequestId = identity.RequestId,
                 TenantId = identity.TenantId,
                 KeyId = identity.KeyId,
                 Model = model.Id,
-                WeightsDigest = progress.WeightsDigest,
+                WeightsDigest = progress?.WeightsDigest,
                 Source = identity.Source,
                 Endpoint = request.Endpoint,
                 PromptTokens = meteredPromptTokens,
-                CachedPromptTokens = progress.CachedPromptTokens,
-                CompletionTokens = progress.CompletionTokens,
+                CachedPromptTokens = cachedPromptTokens,
+                CompletionTokens = completionTokens,
                 ReceivedAt = receivedAt,
-                FirstTokenAt = progress.TimeToFirstToken is { } ttft ? UsageRecord.Microseconds(receivedAt + ttft) : null,
+                FirstTokenAt = progress?.TimeToFirstToken is { } ttft ? UsageRecord.Microseconds(receivedAt + ttft) : null,
                 FinishedAt = UsageRecord.Microseconds(receivedAt + Stopwatch.GetElapsedTime(request.ReceivedTimestamp)),
-                FinishReason = completed ? progress.UsageFinishReason : cancellationToken.IsCancellationRequested ? UsageFinishReason.Cancelled : UsageFinishReason.Error,
+                FinishReason = completed ? progress!.UsageFinishReason
+                    : cancellationToken.IsCancellationRequested ? UsageFinishReason.Cancelled
+                    : progress is null ? UsageFinishReason.Rejected
+                    : UsageFinishReason.Error,
             });
         }
     }
@@ -163,6 +193,20 @@ public sealed partial class GenerationPipeline(
             LogUsageNotRecorded(logger, ex, record.RequestId, record.TenantId);
             throw new ApiErrorException(ApiError.Unavailable("The request's usage could not be recorded; it did not complete."));
         }
+    }
+
+    /// <summary>Stage 3, tokenize (bounded, <see cref="PromptEncoder"/>), then the exact context check.</summary>
+    private async Task<int[]> TokenizeAsync(ServedModel model, ValidatedGeneration request, int contextLength, CancellationToken cancellationToken)
+    {
+        var promptTokens = await prompts.EncodeAsync(model, request, cancellationToken);
+        if (promptTokens.Length >= contextLength || (request.MaxTokens is { } max && promptTokens.Length + max > contextLength))
+        {
+            throw new ApiErrorException(ApiError.ContextLengthExceeded(request.PromptParam,
+                $"This model's maximum context length is {contextLength} tokens. However, you requested {promptTokens.Length + (request.MaxTokens ?? 0)} tokens " +
+                $"({promptTokens.Length} in the prompt, {request.MaxTokens ?? 0} for the completion). Please reduce the prompt or the completion length."));
+        }
+
+        return promptTokens;
     }
 
     /// <summary>The next chunk from the replica; a failure other than the caller's own cancellation becomes an OpenAI error.</summary>
@@ -193,41 +237,24 @@ public sealed partial class GenerationPipeline(
         return update;
     }
 
-    private int[] Tokenize(ServedModel model, ValidatedGeneration request)
+    /// <summary>
+    /// Renews a lease every <paramref name="period"/> until the request ends: the tenant slot (its lease only exists to
+    /// reclaim slots of dead callers) and the replica's consumer lease (which cancels sequences nobody consumes).
+    /// </summary>
+    private async Task RepeatAsync<T>(Func<Task<T>> renew, TimeSpan period, TimeProvider clock, RequestIdentity identity, string what, CancellationToken cancellationToken)
     {
-        try
-        {
-            if (request.Kind == GenerationKind.Chat)
-            {
-                // The template writes BOS itself where the model family wants it.
-                return model.Tokenizer.Encode(model.ChatTemplate.Render(request.Messages, addGenerationPrompt: true));
-            }
-
-            var ids = model.Tokenizer.Encode(request.Prompt);
-            return model.Tokenizer.AddBosToken ? [model.Tokenizer.BosTokenId, .. ids] : ids;
-        }
-        catch (Exception ex)
-        {
-            LogTokenizerFailed(logger, ex, model.Id, model.Path);
-            throw new ApiErrorException(ApiError.Internal($"The tokenizer of model '{model.Id}' is not available."));
-        }
-    }
-
-    /// <summary>Keeps the tenant slot's lease alive while a long generation runs (the lease only exists to reclaim slots of dead callers).</summary>
-    private async Task RenewLeaseAsync(ITenantGrain tenant, RequestIdentity identity, TimeSpan leaseDuration, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(leaseDuration / 3, time);
+        using var timer = new PeriodicTimer(period, clock);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
                 try
                 {
-                    await tenant.RenewAsync(identity.RequestId);
+                    await renew();
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    LogRenewFailed(logger, ex, identity.TenantId, identity.RequestId);
+                    LogRenewFailed(logger, ex, what, identity.TenantId, identity.RequestId);
                 }
             }
         }
@@ -277,11 +304,8 @@ public sealed partial class GenerationPipeline(
     [LoggerMessage(Level = LogLevel.Error, Message = "Generation for request {RequestId} failed")]
     private static partial void LogGenerationFailed(ILogger logger, Exception exception, string requestId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Tokenizing for model {Model} ({Path}) failed")]
-    private static partial void LogTokenizerFailed(ILogger logger, Exception exception, string model, string path);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing tenant {TenantId} slot of request {RequestId} failed")]
-    private static partial void LogRenewFailed(ILogger logger, Exception exception, string tenantId, string requestId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the {What} of tenant {TenantId} request {RequestId} failed")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception, string what, string tenantId, string requestId);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "The usage record of request {RequestId} (tenant {TenantId}) could not be stored; the request fails")]
     private static partial void LogUsageNotRecorded(ILogger logger, Exception exception, string requestId, string tenantId);

@@ -49,4 +49,7 @@ public sealed record GenerationRequestBody
 
     /// <summary>Extension (vLLM): keep generating past end-of-sequence tokens.</summary>
     public bool? IgnoreEos { get; init; }
+
+    /// <summary>Extension (vLLM): false renders sampled special and added tokens into the text; true (default) leaves them out.</summary>
+    public bool? SkipSpecialTokens { get; init; }
 }

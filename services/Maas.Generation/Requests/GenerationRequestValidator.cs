@@ -15,6 +15,19 @@ namespace Maas.Generation.Requests;
 public static class GenerationRequestValidator
 {
     public const int MaxStopSequences = 4;
+
+    /// <summary>Characters per stop string: the engine compares held-back text against each one on every token.</summary>
+    public const int MaxStopSequenceLength = 256;
+
+    /// <summary>OpenAI's own limit on messages per request.</summary>
+    public const int MaxMessages = 2048;
+
+    /// <summary>Text parts of one message's content.</summary>
+    public const int MaxContentParts = 2048;
+
+    /// <summary>A model id is a name, not a payload (it is echoed back in errors and responses).</summary>
+    public const int MaxModelLength = 256;
+
     public const int MaxTopLogprobs = 20;
     public const int MaxCompletionLogprobs = 5;
 
@@ -29,6 +42,13 @@ public static class GenerationRequestValidator
             throw new ApiErrorException(ApiError.InvalidJson("the body must be a JSON object."));
         }
 
+        // Before anything reads a string: GetString throws on invalid UTF-8 or a lone surrogate escape.
+        if (JsonTextCheck.FindMalformedString(root) is { } malformed)
+        {
+            throw new ApiErrorException(ApiError.InvalidValue(malformed,
+                $"'{malformed}' is not valid text: it holds invalid UTF-8 or an unpaired UTF-16 surrogate escape.", "invalid_encoding"));
+        }
+
         GenerationRequestBody body;
         try
         {
@@ -36,8 +56,8 @@ public static class GenerationRequestValidator
         }
         catch (JsonException ex)
         {
-            var param = ex.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
-            throw new ApiErrorException(ApiError.InvalidValue(param ?? "body", $"Invalid type for '{param}'.", "invalid_type"));
+            var param = ex.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "body";
+            throw new ApiErrorException(ApiError.InvalidValue(param, $"Invalid type or out-of-range value for '{param}'.", "invalid_type"));
         }
 
         return Validate(body, kind) with { ReceivedTimestamp = receivedTimestamp };
@@ -48,6 +68,11 @@ public static class GenerationRequestValidator
         if (string.IsNullOrEmpty(body.Model))
         {
             throw Fail(ApiError.Missing("model"));
+        }
+
+        if (body.Model.Length > MaxModelLength)
+        {
+            throw Fail(ApiError.InvalidValue("model", $"'model' is longer than {MaxModelLength} characters."));
         }
 
         IReadOnlyList<ChatMessage> messages = [];
@@ -117,6 +142,7 @@ public static class GenerationRequestValidator
             Stream = stream,
             IncludeUsage = body.StreamOptions?.IncludeUsage ?? false,
             IgnoreEos = body.IgnoreEos ?? false,
+            SkipSpecialTokens = body.SkipSpecialTokens ?? true,
         };
     }
 
@@ -132,6 +158,11 @@ public static class GenerationRequestValidator
         if (array.GetArrayLength() == 0)
         {
             throw Fail(ApiError.InvalidValue("messages", "'messages' must contain at least one message."));
+        }
+
+        if (array.GetArrayLength() > MaxMessages)
+        {
+            throw Fail(ApiError.InvalidValue("messages", $"'messages' holds {array.GetArrayLength()} messages; at most {MaxMessages} are allowed."));
         }
 
         var result = new List<ChatMessage>();
@@ -176,6 +207,11 @@ public static class GenerationRequestValidator
         if (content.ValueKind != JsonValueKind.Array)
         {
             throw Fail(ApiError.InvalidValue(param, $"'{param}' must be a string or an array of text parts.", "invalid_type"));
+        }
+
+        if (content.GetArrayLength() > MaxContentParts)
+        {
+            throw Fail(ApiError.InvalidValue(param, $"'{param}' holds more than {MaxContentParts} parts."));
         }
 
         var text = new StringBuilder();
@@ -226,19 +262,36 @@ public static class GenerationRequestValidator
             case null or { ValueKind: JsonValueKind.Null }:
                 return [];
             case { ValueKind: JsonValueKind.String } s:
-                return s.GetString() is { Length: > 0 } one ? [one] : throw Fail(ApiError.InvalidValue("stop", "'stop' sequences must not be empty."));
+                return [StopSequence(s, "stop")];
             case { ValueKind: JsonValueKind.Array } a:
                 if (a.GetArrayLength() > MaxStopSequences)
                 {
                     throw Fail(ApiError.InvalidValue("stop", $"'stop' may hold at most {MaxStopSequences} sequences."));
                 }
 
-                return [.. a.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String && e.GetString() is { Length: > 0 } text
-                    ? text
-                    : throw Fail(ApiError.InvalidValue("stop", "'stop' must be a string or an array of non-empty strings.")))];
+                var stops = new string[a.GetArrayLength()];
+                for (var i = 0; i < stops.Length; i++)
+                {
+                    stops[i] = a[i].ValueKind == JsonValueKind.String
+                        ? StopSequence(a[i], $"stop[{i}]")
+                        : throw Fail(ApiError.InvalidValue($"stop[{i}]", "'stop' must be a string or an array of non-empty strings.", "invalid_type"));
+                }
+
+                return stops;
             default:
                 throw Fail(ApiError.InvalidValue("stop", "'stop' must be a string or an array of strings.", "invalid_type"));
         }
+    }
+
+    private static string StopSequence(JsonElement stop, string param)
+    {
+        var text = stop.GetString()!;
+        return text.Length switch
+        {
+            0 => throw Fail(ApiError.InvalidValue(param, "'stop' sequences must not be empty.")),
+            > MaxStopSequenceLength => throw Fail(ApiError.InvalidValue(param, $"'stop' sequences may be at most {MaxStopSequenceLength} characters long.")),
+            _ => text,
+        };
     }
 
     private static (bool Logprobs, int TopLogprobs) ReadChatLogprobs(GenerationRequestBody body)

@@ -32,6 +32,9 @@ public sealed record ValidatedGeneration
 
     public bool IgnoreEos { get; init; }
 
+    /// <summary>Leave sampled special and added tokens out of the text (default true).</summary>
+    public bool SkipSpecialTokens { get; init; } = true;
+
     /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the request's arrival, for time to first token and duration.</summary>
     public long ReceivedTimestamp { get; init; }
 

@@ -19,7 +19,7 @@ public sealed class ApiHost : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private ApiHost(WebApplication app, PostgresTestDatabase database, int siloPort, string clusterId, Uri address, string spillDirectory)
+    private ApiHost(WebApplication app, PostgresTestDatabase database, int siloPort, string clusterId, Uri address, Uri management, string spillDirectory)
     {
         _app = app;
         SpillDirectory = spillDirectory;
@@ -27,6 +27,7 @@ public sealed class ApiHost : IAsyncDisposable
         SiloPort = siloPort;
         ClusterId = clusterId;
         Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(120) };
+        Management = new HttpClient { BaseAddress = management, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public PostgresTestDatabase Database { get; }
@@ -44,7 +45,11 @@ public sealed class ApiHost : IAsyncDisposable
     /// <summary>Where worker silos join this api's cluster.</summary>
     public PrimarySilo Primary => new(Database.ConnectionString, SiloPort, ClusterId);
 
+    /// <summary>The public listener (what the gateway calls).</summary>
     public HttpClient Http { get; }
+
+    /// <summary>The management listener: /metrics and the detailed /health/ready.</summary>
+    public HttpClient Management { get; }
 
     public SignedRequests Requests { get; } = new(SigningSecret);
 
@@ -58,11 +63,13 @@ public sealed class ApiHost : IAsyncDisposable
         var database = await PostgresTestDatabase.CreateAsync();
         await SeededTenants.SeedAsync(database);
         var siloPort = FreePort.Next();
+        var managementPort = FreePort.Next();
         var clusterId = "api-tests-" + Guid.NewGuid().ToString("N")[..8];
         var spill = Path.Combine(Path.GetTempPath(), "maas-api-spill-" + Guid.NewGuid().ToString("N")[..8]);
         var settings = new Dictionary<string, string?>
         {
             ["urls"] = "http://127.0.0.1:0",
+            ["Maas:Management:Url"] = $"http://127.0.0.1:{managementPort}",
             ["ConnectionStrings:Postgres"] = database.ConnectionString,
             ["ConnectionStrings:Redis"] = TestEnvironment.RedisConfiguration,
             ["Maas:Gateway:SigningSecret"] = SigningSecret,
@@ -86,12 +93,13 @@ public sealed class ApiHost : IAsyncDisposable
 
         var app = ApiApplication.Build([], builder => builder.Configuration.AddInMemoryCollection(settings));
         await app.StartAsync();
-        return new ApiHost(app, database, siloPort, clusterId, app.ListeningAddress(), spill);
+        return new ApiHost(app, database, siloPort, clusterId, app.ListeningAddress(), app.ManagementAddress(), spill);
     }
 
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
+        Management.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
         await Database.DisposeAsync();

@@ -41,6 +41,13 @@ public static unsafe class AttentionThroughput
             Prefill(backend, config, start, rows, keyUp, valueUp, random);
         }
 
+        // Where the forms cross (DeepseekModel picks a form per entry by its multiply-add count).
+        foreach ((int start, int rows) in new[] { (0, 64), (0, 128), (0, 256), (1024, 64), (1024, 128), (1024, 256) })
+        {
+            Prefill(backend, config, start, rows, keyUp, valueUp, random);
+            PrefillAbsorbed(backend, config, start, rows, keyUp, valueUp, random);
+        }
+
         return 0;
     }
 
@@ -123,6 +130,52 @@ public static unsafe class AttentionThroughput
             double seconds = Time(() => backend.ExpandedAttention([args]), 2);
             double macs = (double)Heads * keys * Latent * (Nope + V) + (double)Heads * rows * (start + (rows + 1) / 2.0) * (qHead + V);
             Console.WriteLine($"prefill attention (expanded), {rows} rows after {start}: {seconds * 1e3,8:F1} ms per layer, {2 * macs / seconds / 1e9,5:F1} GFLOP/s");
+        }
+    }
+
+    /// <summary>The same chunk in the absorbed form, with its two per-head absorption products (q_lat and the value up-projection).</summary>
+    private static void PrefillAbsorbed(CpuBackend backend, ModelConfig config, int start, int rows, WeightMatrix[] keyUp, WeightMatrix[] valueUp, Random random)
+    {
+        int keys = start + rows;
+        using PagedKvCache cache = PagedKvCache.ForTokens(config, keys, KvCacheElementType.Bf16);
+        KvSequence sequence = cache.CreateSequence();
+        cache.Reserve(sequence, keys);
+        cache.AppendRandomEntries(sequence, keys, 7);
+        const int qHead = Nope + Rope;
+        float[] query = RandomFloats(rows * Heads * qHead, random);
+        var queryLatent = new float[rows * Heads * Latent];
+        var outputLatent = new float[rows * Heads * Latent];
+        var output = new float[rows * Heads * V];
+        fixed (float* q = query)
+        fixed (float* ql = queryLatent)
+        fixed (float* ol = outputLatent)
+        fixed (float* o = output)
+        {
+            var args = new LatentAttentionArgs
+            {
+                Cache = cache,
+                Sequence = sequence,
+                Layer = 0,
+                StartPosition = start,
+                Rows = rows,
+                Heads = Heads,
+                QueryLatent = ql,
+                QueryRope = q + Nope,
+                QueryRopeRowStride = Heads * qHead,
+                QueryRopeHeadStride = qHead,
+                Scale = 0.05f,
+                Output = ol,
+            };
+            float* qp = q, qlp = ql, olp = ol, op = o;
+            double seconds = Time(
+                () =>
+                {
+                    backend.MatMulHeadsInputMajor(qp, Heads * qHead, qHead, rows, keyUp, qlp, Heads * Latent, Latent);
+                    backend.LatentAttention([args]);
+                    backend.MatMulHeadsInputMajor(olp, Heads * Latent, Latent, rows, valueUp, op, Heads * V, V);
+                },
+                2);
+            Console.WriteLine($"prefill attention (absorbed), {rows} rows after {start}: {seconds * 1e3,8:F1} ms per layer");
         }
     }
 

@@ -40,6 +40,7 @@ public static class GatewayOverhead
                 ["ConnectionStrings:Redis"] = TestEnvironment.RedisConfiguration,
                 ["Maas:Gateway:SigningSecret"] = "gateway-overhead-signing-secret-0123456789",
                 ["ReverseProxy:Clusters:api:Destinations:api-1:Address"] = upstream.BaseAddress.ToString(),
+                ["Maas:Management:Url"] = $"http://127.0.0.1:{FreePort.Next()}",
 
                 // The gateway adds its own console logger (service defaults); only warnings should reach the report.
                 ["Logging:LogLevel:Default"] = "Warning",

@@ -7,7 +7,7 @@ namespace Maas.Benchmarks.Platform;
 
 /// <summary>
 /// Stands in for the api behind the gateway with the cheapest possible answers: a fixed, empty model list at
-/// /v1/models and "Healthy" at /health/ready (YARP's active health checks), so what is measured is the gateway.
+/// /v1/models and "Healthy" at /health/live (YARP's active health checks), so what is measured is the gateway.
 /// </summary>
 public sealed class StaticUpstream : IAsyncDisposable
 {
@@ -29,7 +29,7 @@ public sealed class StaticUpstream : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         app.Urls.Add("http://127.0.0.1:0");
-        app.MapGet("/health/ready", () => Results.Text("Healthy"));
+        app.MapGet("/health/live", () => Results.Text("Healthy"));
         app.MapGet("/v1/models", () => Results.Text(EmptyModelList, "application/json"));
         await app.StartAsync();
         return new StaticUpstream(app, app.ListeningAddress());

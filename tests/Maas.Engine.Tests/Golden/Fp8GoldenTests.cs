@@ -1,4 +1,5 @@
 using Maas.Engine.Checkpoints;
+using Maas.Engine.Kernels;
 using Maas.Engine.KvCache;
 using Maas.Engine.Model;
 using Maas.Engine.Tests.TestSupport;
@@ -15,9 +16,23 @@ namespace Maas.Engine.Tests.Golden;
 /// </summary>
 public sealed class Fp8GoldenTests(ITestOutputHelper output)
 {
+    public static TheoryData<string, SimdLevel> Configurations()
+    {
+        var data = new TheoryData<string, SimdLevel>();
+        foreach (string folder in GoldenFolder.All())
+        {
+            foreach (SimdLevel level in SimdLevels.Supported)
+            {
+                data.Add(folder, level);
+            }
+        }
+
+        return data;
+    }
+
     [Theory]
-    [MemberData(nameof(GoldenFolder.Theories), MemberType = typeof(GoldenFolder))]
-    public void Fp8_checkpoint_logits_stay_close_to_golden(string folderName)
+    [MemberData(nameof(Configurations))]
+    public void Fp8_checkpoint_logits_stay_close_to_golden(string folderName, SimdLevel level)
     {
         GoldenFolder golden = GoldenFolder.Load(folderName);
         double weightErrorSquares = 0, weightSquares = 0;
@@ -47,9 +62,9 @@ public sealed class Fp8GoldenTests(ITestOutputHelper output)
 
         try
         {
-            using DeepseekModel fp8 = DeepseekModel.Load(fp8Folder, new ModelLoadOptions { Weights = WeightPrecision.Native, Threads = 2 });
-            using DeepseekModel dequantized = DeepseekModel.Load(fp8Folder, new ModelLoadOptions { Weights = WeightPrecision.F32, Threads = 2 });
-            using DeepseekModel requantized = DeepseekModel.Load(golden.Path, new ModelLoadOptions { Weights = WeightPrecision.Fp8, Threads = 2 });
+            using DeepseekModel fp8 = DeepseekModel.Load(fp8Folder, new ModelLoadOptions { Weights = WeightPrecision.Native, Threads = 2, Simd = level });
+            using DeepseekModel dequantized = DeepseekModel.Load(fp8Folder, new ModelLoadOptions { Weights = WeightPrecision.F32, Threads = 2, Simd = level });
+            using DeepseekModel requantized = DeepseekModel.Load(golden.Path, new ModelLoadOptions { Weights = WeightPrecision.Fp8, Threads = 2, Simd = level });
             using PagedKvCache cache = fp8.CreateKvCache(1024, KvCacheElementType.F32);
             using PagedKvCache cache2 = dequantized.CreateKvCache(1024, KvCacheElementType.F32);
             // Round-to-nearest with 3 mantissa bits: relative error ≤ 2^-4 per weight, about 2^-4/sqrt(3) ≈ 0.036 rms.

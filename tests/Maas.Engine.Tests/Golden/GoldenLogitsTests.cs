@@ -52,7 +52,7 @@ public sealed class GoldenLogitsTests(ITestOutputHelper output)
             Threads = 2,
             UseScalarKernels = scalarKernels,
             Simd = scalarKernels ? null : SimdSupport.Parse(kernels),
-            ExpandedAttentionMinRows = expandedAttention ? 1 : int.MaxValue,
+            AttentionForm = expandedAttention ? MlaForm.Expanded : MlaForm.Absorbed,
         });
         using PagedKvCache cache = model.CreateKvCache(1024, KvCacheElementType.F32);
         var failures = new List<string>();

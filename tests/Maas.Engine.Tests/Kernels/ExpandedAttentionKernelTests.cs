@@ -17,16 +17,16 @@ public sealed unsafe class ExpandedAttentionKernelTests
 {
     private const int Nope = 8, V = 8, QueryHeadStride = 20;
 
-    public static TheoryData<SimdLevel, KvCacheElementType, int, int, int> Cases()
+    public static TheoryData<SimdLevel, KvCacheElementType, WeightFormat, int, int, int> Cases()
     {
-        var data = new TheoryData<SimdLevel, KvCacheElementType, int, int, int>();
+        var data = new TheoryData<SimdLevel, KvCacheElementType, WeightFormat, int, int, int>();
         foreach (SimdLevel level in SimdLevels.Supported)
         {
-            data.Add(level, KvCacheElementType.F32, 0, 1, 3);
-            data.Add(level, KvCacheElementType.F32, 5, 13, 3);
-            data.Add(level, KvCacheElementType.Bf16, 0, 70, 2);
+            data.Add(level, KvCacheElementType.F32, WeightFormat.F32, 0, 1, 3);
+            data.Add(level, KvCacheElementType.F32, WeightFormat.Bf16, 5, 13, 3);
+            data.Add(level, KvCacheElementType.Bf16, WeightFormat.F32, 0, 70, 2);
             // More than one query block (64 rows) and a key count past one padding unit (64).
-            data.Add(level, KvCacheElementType.Bf16, 30, 100, 2);
+            data.Add(level, KvCacheElementType.Bf16, WeightFormat.Bf16, 30, 100, 2);
         }
 
         return data;
@@ -34,9 +34,9 @@ public sealed unsafe class ExpandedAttentionKernelTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void CpuBackend_expanded_attention_matches_the_scalar_reference(SimdLevel level, KvCacheElementType type, int startPosition, int rows, int heads)
+    public void CpuBackend_expanded_attention_matches_the_scalar_reference(SimdLevel level, KvCacheElementType type, WeightFormat slices, int startPosition, int rows, int heads)
     {
-        using var setup = new Setup(type, startPosition, rows, heads);
+        using var setup = new Setup(type, startPosition, rows, heads, slices);
         var expected = new float[rows * heads * V];
         var actual = new float[rows * heads * V];
         using var cpu = new CpuBackend(2, level);
@@ -108,7 +108,7 @@ public sealed unsafe class ExpandedAttentionKernelTests
         private readonly float[] _query;
         private readonly System.Runtime.InteropServices.GCHandle _pin;
 
-        public Setup(KvCacheElementType type, int startPosition, int rows, int heads)
+        public Setup(KvCacheElementType type, int startPosition, int rows, int heads, WeightFormat slices = WeightFormat.F32)
         {
             ModelConfig config = LatentAttentionKernelTests.SmallConfig();
             int latent = config.KvLoraRank, rope = config.QkRopeHeadDim;
@@ -128,8 +128,8 @@ public sealed unsafe class ExpandedAttentionKernelTests
                 }
             }
 
-            KeyUp = Enumerable.Range(0, heads).Select(_ => WeightMatrix.FromF32(Nope, latent, WeightFormat.F32, KernelTestData.Random(rng, Nope * latent, 0.3f))).ToArray();
-            ValueUp = Enumerable.Range(0, heads).Select(_ => WeightMatrix.FromF32(latent, V, WeightFormat.F32, KernelTestData.Random(rng, latent * V, 0.3f))).ToArray();
+            KeyUp = Enumerable.Range(0, heads).Select(_ => WeightMatrix.FromF32(Nope, latent, slices, KernelTestData.Random(rng, Nope * latent, 0.3f))).ToArray();
+            ValueUp = Enumerable.Range(0, heads).Select(_ => WeightMatrix.FromF32(latent, V, slices, KernelTestData.Random(rng, latent * V, 0.3f))).ToArray();
             StartPosition = startPosition;
             Rows = rows;
             Heads = heads;

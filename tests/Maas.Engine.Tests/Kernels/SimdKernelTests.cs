@@ -333,15 +333,18 @@ public sealed unsafe class SimdKernelTests
         }
     }
 
-    public static TheoryData<SimdLevel, int, int, int, int> InputMajorCases()
+    public static TheoryData<SimdLevel, WeightFormat, int, int, int, int> InputMajorCases()
     {
-        var data = new TheoryData<SimdLevel, int, int, int, int>();
+        var data = new TheoryData<SimdLevel, WeightFormat, int, int, int, int>();
         foreach (SimdLevel level in SimdLevels.Supported)
         {
-            data.Add(level, 1, 2, 128, 512);
-            data.Add(level, 4, 3, 128, 512);
-            data.Add(level, 9, 2, 37, 100);
-            data.Add(level, 6, 1, 5, 64);
+            foreach (WeightFormat format in new[] { WeightFormat.F32, WeightFormat.Bf16 })
+            {
+                data.Add(level, format, 1, 2, 128, 512);
+                data.Add(level, format, 4, 3, 128, 512);
+                data.Add(level, format, 9, 2, 37, 100);
+                data.Add(level, format, 6, 1, 5, 64);
+            }
         }
 
         return data;
@@ -349,14 +352,14 @@ public sealed unsafe class SimdKernelTests
 
     [Theory]
     [MemberData(nameof(InputMajorCases))]
-    public void CpuBackend_input_major_MatMulHeads_matches_scalar_backend(SimdLevel level, int tokens, int heads, int inputs, int outputs)
+    public void CpuBackend_input_major_MatMulHeads_matches_scalar_backend(SimdLevel level, WeightFormat format, int tokens, int heads, int inputs, int outputs)
     {
         // MLA's W_UK shape (128 inputs, 512 outputs) and odd shapes that leave tail columns and tokens.
         var rng = new Random(tokens * 100 + inputs);
         var w = new WeightMatrix[heads];
         for (int h = 0; h < heads; h++)
         {
-            w[h] = WeightMatrix.FromF32(inputs, outputs, WeightFormat.F32, KernelTestData.Random(rng, inputs * outputs));
+            w[h] = WeightMatrix.FromF32(inputs, outputs, format, KernelTestData.Random(rng, inputs * outputs));
         }
 
         int xHeadStride = inputs + 3, xStride = heads * xHeadStride + 1;

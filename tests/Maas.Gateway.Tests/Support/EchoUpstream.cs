@@ -1,3 +1,4 @@
+using Maas.Infrastructure.Tenancy;
 using System.Collections.Concurrent;
 using Maas.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -8,7 +9,7 @@ namespace Maas.Gateway.Tests.Support;
 
 /// <summary>
 /// A real upstream on loopback standing in for the api: echoes what it received as JSON, serves
-/// /health/ready for YARP's active checks, and streams SSE from /v1/stream?gate=ID, holding the
+/// /health/live for YARP's active checks, and streams SSE from /v1/stream?gate=ID, holding the
 /// stream open after the first event until the test calls <see cref="Release"/>.
 /// </summary>
 public sealed class EchoUpstream : IAsyncDisposable
@@ -25,7 +26,7 @@ public sealed class EchoUpstream : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    /// <summary>How many times /health/ready was asked (YARP's active health checks).</summary>
+    /// <summary>How many times /health/live was asked (YARP's active health checks: the api answers nothing else on its public port).</summary>
     public int HealthProbes => Volatile.Read(ref _healthProbes);
 
     public static async Task<EchoUpstream> StartAsync()
@@ -35,7 +36,7 @@ public sealed class EchoUpstream : IAsyncDisposable
         var app = builder.Build();
         var upstream = new EchoUpstream(app);
         app.Urls.Add("http://127.0.0.1:0");
-        app.MapGet("/health/ready", () =>
+        app.MapGet("/health/live", () =>
         {
             Interlocked.Increment(ref upstream._healthProbes);
             return Results.Text("Healthy");
@@ -68,7 +69,7 @@ public sealed class EchoUpstream : IAsyncDisposable
         await context.Request.Body.CopyToAsync(body, context.RequestAborted);
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         await context.Response.WriteAsJsonAsync(
-            new EchoedRequest(context.Request.Method, context.Request.Path.Value ?? "", headers, body.Length),
+            new EchoedRequest(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", headers, body.Length, GatewaySignature.HashBody(body.ToArray())),
             context.RequestAborted);
     }
 

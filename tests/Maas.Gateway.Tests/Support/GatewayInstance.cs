@@ -14,18 +14,23 @@ public sealed class GatewayInstance : IAsyncDisposable
 {
     public const string SigningSecret = "test-signing-secret-0123456789";
 
-    private GatewayInstance(WebApplication app, Uri baseAddress)
+    private GatewayInstance(WebApplication app, Uri baseAddress, Uri managementAddress)
     {
         App = app;
         BaseAddress = baseAddress;
         Client = NewClient(baseAddress);
+        Management = NewClient(managementAddress);
     }
 
     public WebApplication App { get; }
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The tenant-facing listener.</summary>
     public HttpClient Client { get; }
+
+    /// <summary>The management listener: /metrics and the detailed /health/ready.</summary>
+    public HttpClient Management { get; }
 
     /// <summary>
     /// Starts a gateway against <paramref name="postgres"/>, the test Redis and <paramref name="upstream"/>; <paramref name="overrides"/> win.
@@ -33,15 +38,19 @@ public sealed class GatewayInstance : IAsyncDisposable
     /// </summary>
     public static async Task<GatewayInstance> StartAsync(string postgres, EchoUpstream upstream, IDictionary<string, string?>? overrides = null, TimeProvider? clock = null)
     {
+        var managementPort = FreePort.Next();
         var settings = new Dictionary<string, string?>
         {
+            ["Maas:Management:Url"] = $"http://127.0.0.1:{managementPort}",
             ["ConnectionStrings:Postgres"] = postgres,
             ["ConnectionStrings:Redis"] = TestEnvironment.RedisConfiguration,
             ["Maas:Gateway:SigningSecret"] = SigningSecret,
             ["ReverseProxy:Clusters:api:Destinations:api-1:Address"] = upstream.BaseAddress.ToString(),
             ["Logging:LogLevel:Default"] = "Warning",
-            // Two shared cores: a slow Redis answer must not fail open and make counting tests flaky.
+            // Two shared cores: a slow Redis answer must not fall back to local counting and make counting tests flaky.
             ["Maas:RateLimiter:Timeout"] = "00:00:05",
+            // Every test client comes from 127.0.0.1; tests of the per-address limit set their own.
+            ["Maas:Gateway:FailedAuthenticationsPerMinute"] = "10000",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
@@ -68,7 +77,7 @@ public sealed class GatewayInstance : IAsyncDisposable
             throw;
         }
 
-        return new GatewayInstance(app, app.ListeningAddress());
+        return new GatewayInstance(app, app.ListeningAddress(), app.ManagementAddress());
     }
 
     /// <summary>Waits until the revocation subscription is live, so a published notice cannot be missed.</summary>
@@ -85,6 +94,7 @@ public sealed class GatewayInstance : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        Management.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
     }

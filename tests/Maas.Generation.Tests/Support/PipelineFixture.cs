@@ -28,6 +28,9 @@ public sealed class PipelineFixture : IAsyncLifetime
 
     public GenerationPipeline Pipeline => Api.Services.GetRequiredService<GenerationPipeline>();
 
+    /// <summary>The tiny random checkpoint the worker serves as <see cref="Model"/>.</summary>
+    public string CheckpointFolder => _checkpoint.Path;
+
     public async Task InitializeAsync()
     {
         RandomCheckpointWriter.Write(_checkpoint.Path, CheckpointShape.Tiny, layers: 2, WeightPrecision.Bf16, TestEnvironment.DeepSeekV3TokenizerFolder, seed: 7);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Maas.Infrastructure.Hosting;
 using Maas.Infrastructure.Persistence;
 using Maas.Testing;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -27,7 +28,7 @@ public sealed class ServiceDefaultsTests
         await using var service = await TestService.StartAsync(Settings(UnreachablePostgres, UnreachableRedis));
 
         Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync(MaasServiceDefaults.LiveEndpoint)).StatusCode);
-        var ready = await service.Client.GetAsync(MaasServiceDefaults.ReadyEndpoint);
+        var ready = await service.Management.GetAsync(MaasServiceDefaults.ReadyEndpoint);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         using var report = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
         Assert.Equal("Unhealthy", report.RootElement.GetProperty("checks").GetProperty("postgres").GetProperty("status").GetString());
@@ -39,7 +40,7 @@ public sealed class ServiceDefaultsTests
     {
         await using var service = await TestService.StartAsync(Settings(TestEnvironment.PostgresConnectionString, UnreachableRedis), redisUnreachable: HealthStatus.Degraded);
 
-        var ready = await service.Client.GetAsync(MaasServiceDefaults.ReadyEndpoint);
+        var ready = await service.Management.GetAsync(MaasServiceDefaults.ReadyEndpoint);
         var body = await ready.Content.ReadAsStringAsync();
         Assert.True(ready.StatusCode == HttpStatusCode.OK, body);
         using var report = JsonDocument.Parse(body);
@@ -53,7 +54,7 @@ public sealed class ServiceDefaultsTests
     {
         await using var service = await TestService.StartAsync(Settings(TestEnvironment.PostgresConnectionString, TestEnvironment.RedisConfiguration));
 
-        var ready = await service.Client.GetAsync(MaasServiceDefaults.ReadyEndpoint);
+        var ready = await service.Management.GetAsync(MaasServiceDefaults.ReadyEndpoint);
         var body = await ready.Content.ReadAsStringAsync();
         Assert.True(ready.StatusCode == HttpStatusCode.OK, body);
         using var report = JsonDocument.Parse(body);
@@ -69,7 +70,7 @@ public sealed class ServiceDefaultsTests
             services => services.AddHealthChecks().AddCheck("model", () => HealthCheckResult.Unhealthy("model not loaded yet"), [MaasHealthTags.Ready]));
 
         Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync(MaasServiceDefaults.LiveEndpoint)).StatusCode);
-        var ready = await service.Client.GetAsync(MaasServiceDefaults.ReadyEndpoint);
+        var ready = await service.Management.GetAsync(MaasServiceDefaults.ReadyEndpoint);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Contains("model not loaded yet", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
@@ -80,9 +81,71 @@ public sealed class ServiceDefaultsTests
         await using var service = await TestService.StartAsync(Settings(UnreachablePostgres, UnreachableRedis));
         await service.Client.GetAsync(MaasServiceDefaults.LiveEndpoint);
 
-        var metrics = await service.Client.GetStringAsync(MaasServiceDefaults.MetricsEndpoint);
+        var metrics = await service.Management.GetStringAsync(MaasServiceDefaults.MetricsEndpoint);
         Assert.Contains("# TYPE", metrics, StringComparison.Ordinal);
         Assert.Contains("http_requests_received_total", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_public_listener_serves_only_liveness_and_the_management_listener_only_management_endpoints()
+    {
+        await using var service = await TestService.StartAsync(Settings(UnreachablePostgres, UnreachableRedis),
+            configure: services => services.AddHealthChecks().AddCheck("secret", () => HealthCheckResult.Unhealthy("Password=hunter2 at Npgsql.Connect"), [MaasHealthTags.Ready]));
+        using var publicLive = await service.Client.GetAsync(MaasServiceDefaults.LiveEndpoint);
+        using var publicReady = await service.Client.GetAsync(MaasServiceDefaults.ReadyEndpoint);
+        using var publicMetrics = await service.Client.GetAsync(MaasServiceDefaults.MetricsEndpoint);
+        using var spoofedHost = new HttpRequestMessage(HttpMethod.Get, MaasServiceDefaults.MetricsEndpoint);
+        spoofedHost.Headers.Host = service.Management.BaseAddress!.Authority;
+        using var publicSpoofed = await service.Client.SendAsync(spoofedHost);
+        using var managementLive = await service.Management.GetAsync(MaasServiceDefaults.LiveEndpoint);
+        using var managementReady = await service.Management.GetAsync(MaasServiceDefaults.ReadyEndpoint);
+
+        Assert.Equal(HttpStatusCode.OK, publicLive.StatusCode);
+        Assert.DoesNotContain("hunter2", await publicLive.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, publicReady.StatusCode);
+        Assert.DoesNotContain("hunter2", await publicReady.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, publicMetrics.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, publicSpoofed.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, managementLive.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, managementReady.StatusCode);
+        Assert.Contains("hunter2", await managementReady.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Service_endpoints_do_not_answer_on_the_management_listener()
+    {
+        var app = TestService.Build(Settings(UnreachablePostgres, UnreachableRedis));
+        app.MapGet("/v1/ping", () => "pong");
+        await app.StartAsync();
+        try
+        {
+            var management = new Uri(app.Services.GetRequiredService<IOptions<ManagementOptions>>().Value.Url);
+            var publicAddress = new Uri(app.Urls.First(u => new Uri(u).Port != management.Port));
+            using var http = new HttpClient();
+
+            Assert.Equal("pong", await http.GetStringAsync(new Uri(publicAddress, "/v1/ping")));
+            using var onManagement = await http.GetAsync(new Uri(management, "/v1/ping"));
+            Assert.Equal(HttpStatusCode.NotFound, onManagement.StatusCode);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Start_fails_when_a_public_url_uses_the_management_port()
+    {
+        var port = FreePort.Next();
+        var settings = Settings(UnreachablePostgres, UnreachableRedis);
+        settings["Maas:Management:Url"] = $"http://127.0.0.1:{port}";
+        var app = TestService.Build(settings);
+        app.Urls.Add($"http://127.0.0.1:{port}");
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync());
+        Assert.Contains("management port", error.ToString(), StringComparison.Ordinal);
+        await app.DisposeAsync();
     }
 
     [Fact]
