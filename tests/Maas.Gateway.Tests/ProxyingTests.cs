@@ -199,14 +199,16 @@ public sealed class ProxyingTests(GatewayFixture fixture) : IClassFixture<Gatewa
     [Theory]
     [InlineData("/portal")]
     [InlineData("/portal/tenants/acme")]
-    public async Task The_portal_route_needs_no_tenant_key_and_carries_no_tenant_identity(string path)
+    public async Task The_portal_route_needs_no_tenant_key_and_carries_no_tenant_identity_nor_a_tenant_secret(string path)
     {
-        // The portal signs its administrators in itself (route metadata "Maas.Authentication": "None").
+        // The portal signs its administrators in itself (route metadata "Maas.Authentication": "None"): a tenant key
+        // sent along is neither checked nor turned into an identity, and the secret is not forwarded.
         await using var gateway = await fixture.StartGatewayAsync(new Dictionary<string, string?>
         {
             ["ReverseProxy:Clusters:portal:Destinations:portal-1:Address"] = fixture.Upstream.BaseAddress.ToString(),
         });
-        var request = GatewayRequests.Get(path, null);
+        var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database);
+        var request = GatewayRequests.Get(path, key.Secret);
         request.Headers.TryAddWithoutValidation("X-Maas-Tenant", "forged-tenant");
 
         using var response = await gateway.Client.SendAsync(request);
@@ -215,6 +217,7 @@ public sealed class ProxyingTests(GatewayFixture fixture) : IClassFixture<Gatewa
         var echoed = await GatewayRequests.ReadEchoAsync(response);
         Assert.Equal(path, echoed.Path);
         Assert.DoesNotContain(echoed.Headers.Keys, h => h.StartsWith("X-Maas-", StringComparison.OrdinalIgnoreCase));
+        Assert.False(echoed.Headers.ContainsKey("Authorization"), "the tenant's secret must not travel to the portal");
         Assert.False(response.Headers.Contains(RateLimitMiddleware.LimitHeader), "no key, so no per-key rate limit");
         using var v1 = await gateway.Client.SendAsync(GatewayRequests.Get("/v1/models", null));
         Assert.Equal(HttpStatusCode.Unauthorized, v1.StatusCode);
