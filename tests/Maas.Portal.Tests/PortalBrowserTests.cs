@@ -273,7 +273,7 @@ public sealed class PortalBrowserTests(PortalFixture portal)
     }
 
     [Fact]
-    public async Task Invoices_for_every_tenant_are_generated_from_the_invoice_list_and_the_audit_log_filters_by_action()
+    public async Task Invoices_for_every_tenant_are_generated_and_last_months_finalised_from_the_invoice_list_and_the_audit_log_filters_by_action()
     {
         var page = await portal.SignedInPageAsync();
         await page.GotoAsync(portal.PortalUrl + "invoices");
@@ -293,6 +293,26 @@ public sealed class PortalBrowserTests(PortalFixture portal)
         await page.ClickAsync("#generate-invoices button[type=submit]");
         await page.WaitForSelectorAsync("p.notice.error:has-text('has not ended yet')");
         Assert.Equal(0, await page.Locator("#invoices .pill.finalized").CountAsync());
+
+        // Last month has ended: every tenant's invoice for it is finalised from the same form, and audited as such.
+        var lastMonth = DateTimeOffset.UtcNow.AddMonths(-1);
+        var lastMonthText = lastMonth.UtcDateTime.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        await page.FillAsync("#generate-invoices input[name=month]", lastMonthText);
+        await page.CheckAsync("#generate-invoices input[name=finalize]");
+        await page.ClickAsync("#generate-invoices button[type=submit]");
+        await page.WaitForSelectorAsync($"p.notice.ok:has-text('3 invoice(s) for {lastMonthText} finalised')");
+        foreach (var tenant in new[] { PortalFixture.Acme, PortalFixture.Globex, PortalFixture.Initech })
+        {
+            Assert.Equal(1, await page.Locator($"#invoices tr[data-invoice='{InvoiceService.IdFor(tenant, lastMonth)}'] .pill.finalized").CountAsync());
+        }
+
+        await using (var db = portal.Database.CreateContext())
+        {
+            Assert.Equal(3, await db.Invoices.CountAsync(i => i.Status == InvoiceStatuses.Finalized));
+            var finalised = await new AuditLog(db).QueryAsync(new AuditQuery(Action: AuditActions.InvoiceFinalize), CancellationToken.None);
+            Assert.Equal(3, finalised.Count);
+            Assert.All(finalised, e => Assert.Equal("admin:" + PortalFixture.Admin, e.Actor));
+        }
 
         await page.GotoAsync(portal.PortalUrl + "audit?action=" + AuditActions.InvoiceGenerate);
         var actions = await page.Locator("#audit tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.action)");
