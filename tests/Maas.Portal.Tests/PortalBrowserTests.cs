@@ -288,6 +288,20 @@ public sealed class PortalBrowserTests(PortalFixture portal)
 
         await PortalFixture.ScreenshotAsync(page, "invoices");
 
+        // Generating again replaces the drafts: the audit log has each draft as it was before.
+        await page.FillAsync("#generate-invoices input[name=month]", month);
+        await page.EvalOnSelectorAsync("p.notice.ok", "e => e.remove()"); // so the wait below sees the next page's notice
+        await page.ClickAsync("#generate-invoices button[type=submit]");
+        await page.WaitForSelectorAsync("p.notice.ok:has-text('3 invoice(s)')");
+        await using (var db = portal.Database.CreateContext())
+        {
+            var regenerated = (await new AuditLog(db).QueryAsync(new AuditQuery(Action: AuditActions.InvoiceGenerate, TenantId: PortalFixture.Globex), CancellationToken.None))
+                .Where(e => e.Target == InvoiceService.IdFor(PortalFixture.Globex, DateTimeOffset.UtcNow)).ToList();
+            Assert.Equal(2, regenerated.Count);
+            Assert.Null(regenerated[1].Before);
+            Assert.Contains("\"status\": \"draft\"", regenerated[0].Before!, StringComparison.Ordinal);
+        }
+
         // This month has not ended: finalising is refused for every tenant, and nothing is finalised.
         await page.CheckAsync("#generate-invoices input[name=finalize]");
         await page.ClickAsync("#generate-invoices button[type=submit]");

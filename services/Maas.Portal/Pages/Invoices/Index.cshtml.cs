@@ -6,6 +6,7 @@ using Maas.Portal.Auditing;
 using Maas.Portal.Formatting;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
 
 namespace Maas.Portal.Pages.Invoices;
 
@@ -42,10 +43,13 @@ public sealed class IndexModel(MaasDbContext db, PortalAudit audit, TimeProvider
             return RedirectToPage();
         }
 
+        // The drafts this run replaces, for the audit log's "before" (as the tenant and invoice pages record it).
+        var before = await db.Invoices.AsNoTracking().Where(i => i.PeriodStart == start)
+            .ToDictionaryAsync(i => i.TenantId, i => new { i.Status, i.Total }, StringComparer.Ordinal, cancellationToken);
         var runs = await new InvoiceService(db, time).GenerateForAllTenantsAsync(start, finalize, cancellationToken);
         foreach (var run in runs.Where(r => r.Invoice is not null))
         {
-            await audit.AppendAsync(finalize ? AuditActions.InvoiceFinalize : AuditActions.InvoiceGenerate, run.TenantId, run.Invoice!.Id, null,
+            await audit.AppendAsync(finalize ? AuditActions.InvoiceFinalize : AuditActions.InvoiceGenerate, run.TenantId, run.Invoice!.Id, before.GetValueOrDefault(run.TenantId),
                 new { run.Invoice.Status, run.Invoice.Total, lines = run.Invoice.Lines.Count }, cancellationToken);
         }
 
