@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs (apt-get, if missing) PostgreSQL, Redis and mosquitto-clients, and starts PostgreSQL and Redis on loopback for `make run` and
 # `make test`, with data under .data/ in the repository. Idempotent: already running is fine.
-#   infra/dev/deps.sh start | stop | status | env
+#   infra/dev/deps.sh start | stop | status | env | browser
+# `browser` installs Debian's chromium (/usr/bin/chromium) for the portal's browser tests (Playwright drives it;
+# Playwright's own browser download cannot work offline).
 # Ports: PostgreSQL 127.0.0.1:55432 (user maas, password maas, database maas), Redis 127.0.0.1:56379.
 set -euo pipefail
 
@@ -109,6 +111,14 @@ start_redis() {
   log "Redis did not start; see $REDIS_DATA/redis.log"; exit 1
 }
 
+install_browser() {
+  if [ -x /usr/bin/chromium ]; then return; fi
+  log "installing chromium with apt-get (browser tests)"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+  [ -x /usr/bin/chromium ] || { log "chromium did not install"; exit 1; }
+}
+
 stop_all() {
   resolve_pg_data
   local bin
@@ -131,5 +141,6 @@ case "${1:-start}" in
     redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null || echo "redis: down"
     PGPASSWORD=maas psql -h 127.0.0.1 -p "$PG_PORT" -U maas -d maas -tAc "select 'postgres: up'" 2>/dev/null || echo "postgres: down" ;;
   env) print_env ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+  browser) install_browser ;;
+  *) echo "usage: $0 start|stop|status|env|browser" >&2; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make run`: PostgreSQL + Redis (deps.sh), build, migrate, seed a demo tenant/model/price/key, then the
-# api silo, the worker silo, the plant service (MQTT) and the gateway in the background (logs in .data/logs/). Ctrl-C stops
+# `make run`: PostgreSQL + Redis (deps.sh), build, migrate, seed a demo tenant/model/price/key and a portal
+# administrator, then the api silo, the worker silo, the plant service (MQTT), the billing portal and the gateway in the
+# background (logs in .data/logs/). Ctrl-C stops
 # what this script started; PostgreSQL and Redis keep running (`make stop` stops them).
 set -euo pipefail
 
@@ -15,6 +16,8 @@ MODEL_PATH="${MAAS_MODEL_PATH:-}"                    # unset: a random tiny mode
 DEMO_MODEL_DIR="$ROOT/.data/models/demo"
 TENANT_ID="${MAAS_TENANT_ID:-demo}"
 KEY_FILE="$ROOT/.data/demo.key"
+PORTAL_ADMIN="${MAAS_PORTAL_ADMIN:-admin}"
+PORTAL_PASSWORD_FILE="$ROOT/.data/portal-admin.password"
 LOG_DIR="$ROOT/.data/logs"
 READY_TIMEOUT="${MAAS_READY_TIMEOUT:-300}"           # seconds per process (a real checkpoint loads slowly)
 CONFIGURATION=Release
@@ -33,6 +36,8 @@ WORKER_ORLEANS_GATEWAY_PORT=30001
 PLANT_PORT=5400                                       # HTTP (/plant/v1, behind the gateway)
 PLANT_MANAGEMENT_PORT=5401
 PLANT_MQTT_PORT="${MAAS_PLANT_MQTT_PORT:-1883}"       # MQTT 3.1.1/5 for plants (username anything, password a key)
+PORTAL_PORT=5300
+PORTAL_MANAGEMENT_PORT=5301
 PRIMARY_SILO="127.0.0.1:$API_SILO_PORT"              # localhost clustering: the api silo is primary
 
 eval "$(infra/dev/deps.sh env)"                        # MAAS_POSTGRES, MAAS_REDIS
@@ -74,6 +79,12 @@ plant_env() {
   echo "Maas__Gateway__SigningSecret=$SIGNING_SECRET"
   echo "Maas__Metering__SpillDirectory=$ROOT/.data/metering-spill/plant"
 }
+portal_env() {
+  shared_env
+  echo "ASPNETCORE_URLS=http://127.0.0.1:$PORTAL_PORT"
+  echo "Maas__Management__Url=http://127.0.0.1:$PORTAL_MANAGEMENT_PORT"
+  echo "Maas__Portal__DataProtectionKeysDirectory=$ROOT/.data/portal-keys"   # sign-ins survive a restart
+}
 gateway_env() {
   shared_env
   echo "ASPNETCORE_URLS=http://127.0.0.1:$GATEWAY_PORT"
@@ -84,6 +95,7 @@ gateway_env() {
 gateway_args() {
   echo "--ReverseProxy:Clusters:api:Destinations:api-1:Address=http://127.0.0.1:$API_PORT/"
   echo "--ReverseProxy:Clusters:plant:Destinations:plant-1:Address=http://127.0.0.1:$PLANT_PORT/"
+  echo "--ReverseProxy:Clusters:portal:Destinations:portal-1:Address=http://127.0.0.1:$PORTAL_PORT/"
 }
 # ---------------------------------------------------------------------------------------------
 
@@ -155,12 +167,12 @@ wait_for() { # name management-port path
 
 # 1. dependencies
 infra/dev/deps.sh start
-for port in $GATEWAY_PORT $GATEWAY_MANAGEMENT_PORT $API_PORT $API_MANAGEMENT_PORT $WORKER_PORT $WORKER_MANAGEMENT_PORT $PLANT_PORT $PLANT_MANAGEMENT_PORT $PLANT_MQTT_PORT $API_SILO_PORT $WORKER_SILO_PORT $API_ORLEANS_GATEWAY_PORT $WORKER_ORLEANS_GATEWAY_PORT; do
+for port in $GATEWAY_PORT $GATEWAY_MANAGEMENT_PORT $API_PORT $API_MANAGEMENT_PORT $WORKER_PORT $WORKER_MANAGEMENT_PORT $PLANT_PORT $PLANT_MANAGEMENT_PORT $PLANT_MQTT_PORT $PORTAL_PORT $PORTAL_MANAGEMENT_PORT $API_SILO_PORT $WORKER_SILO_PORT $API_ORLEANS_GATEWAY_PORT $WORKER_ORLEANS_GATEWAY_PORT; do
   port_in_use "$port" && die "port $port is already in use (another 'make run'?); stop that process first"
 done
 
 # 2. build (only what runs)
-for project in services/Maas.Cli services/Maas.Api services/Maas.Worker services/Maas.Plant gateway/Maas.Gateway; do
+for project in services/Maas.Cli services/Maas.Api services/Maas.Worker services/Maas.Plant services/Maas.Portal gateway/Maas.Gateway; do
   log "building $project"
   dotnet build "$project" -c "$CONFIGURATION" -nologo -v quiet -clp:NoSummary >/dev/null || {
     dotnet build "$project" -c "$CONFIGURATION" -nologo -v quiet 2>&1 | grep -E 'error|warn' | sort -u >&2
@@ -182,8 +194,10 @@ fi
 [ -f "$MODEL_PATH/config.json" ] || die "$MODEL_PATH has no config.json (expected a Hugging Face checkpoint folder)"
 MODEL_PATH="$(cd "$MODEL_PATH" && pwd)"
 mkdir -p "$LOG_DIR"
-maas dev seed --tenant "$TENANT_ID" --model-id "$MODEL_ID" --model-path "$MODEL_PATH" --key-file "$KEY_FILE" >/dev/null
+maas dev seed --tenant "$TENANT_ID" --model-id "$MODEL_ID" --model-path "$MODEL_PATH" --key-file "$KEY_FILE" \
+  --admin-user "$PORTAL_ADMIN" --admin-password-file "$PORTAL_PASSWORD_FILE" >/dev/null
 KEY="$(cat "$KEY_FILE")"
+PORTAL_PASSWORD="$(cat "$PORTAL_PASSWORD_FILE")"
 
 # 4. processes: the api silo first (it is the primary silo), then the worker, the plant service, the gateway
 start api "$API_PORT" "services/Maas.Api/$OUT/Maas.Api.dll" api_env
@@ -193,6 +207,8 @@ wait_for worker "$WORKER_MANAGEMENT_PORT" /health/ready
 wait_for api "$API_MANAGEMENT_PORT" /health/ready
 start plant "$PLANT_PORT" "services/Maas.Plant/$OUT/Maas.Plant.dll" plant_env
 wait_for plant "$PLANT_MANAGEMENT_PORT" /health/ready
+start portal "$PORTAL_PORT" "services/Maas.Portal/$OUT/Maas.Portal.dll" portal_env
+wait_for portal "$PORTAL_MANAGEMENT_PORT" /health/ready
 mapfile -t GATEWAY_ARGS < <(gateway_args)
 start gateway "$GATEWAY_PORT" "gateway/Maas.Gateway/$OUT/Maas.Gateway.dll" gateway_env "${GATEWAY_ARGS[@]}"
 wait_for gateway "$GATEWAY_MANAGEMENT_PORT" /health/ready
@@ -216,8 +232,12 @@ Plants over MQTT (mqtt://127.0.0.1:$PLANT_MQTT_PORT, password = the key; mosquit
 
 Batch API (OpenAI-compatible): POST /v1/files (purpose=batch, JSONL), POST /v1/batches, GET /v1/batches/{id}.
 
-Logs: ${LOG_DIR#"$ROOT"/}/{api,worker,plant,gateway}.log
-Metrics and readiness (loopback only): http://127.0.0.1:{$GATEWAY_MANAGEMENT_PORT,$API_MANAGEMENT_PORT,$WORKER_MANAGEMENT_PORT,$PLANT_MANAGEMENT_PORT}/metrics and /health/ready
+Billing portal: http://localhost:$GATEWAY_PORT/portal/
+  sign in as "$PORTAL_ADMIN" with password $PORTAL_PASSWORD
+  (new each run, also in ${PORTAL_PASSWORD_FILE#"$ROOT"/}; more administrators: dotnet services/Maas.Cli/$OUT/maas.dll admin create --user NAME)
+
+Logs: ${LOG_DIR#"$ROOT"/}/{api,worker,plant,portal,gateway}.log
+Metrics and readiness (loopback only): http://127.0.0.1:{$GATEWAY_MANAGEMENT_PORT,$API_MANAGEMENT_PORT,$WORKER_MANAGEMENT_PORT,$PLANT_MANAGEMENT_PORT,$PORTAL_MANAGEMENT_PORT}/metrics and /health/ready
 Press Ctrl-C to stop.
 MSG
 

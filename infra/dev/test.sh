@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# `make test`: start PostgreSQL and Redis (deps.sh), then build and run every test project of
-# Maas.sln against them, and print one summary line ("Total: N passed, N failed, N skipped").
+# `make test`: start PostgreSQL and Redis and install Debian's chromium (deps.sh), then build and run every test
+# project of Maas.sln against them, and print one summary line ("Total: N passed, N failed, N skipped").
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 
 infra/dev/deps.sh start || { echo "[test] could not start PostgreSQL/Redis (infra/dev/deps.sh)" >&2; exit 1; }
+# The portal's browser tests drive Debian's chromium through Playwright (whose own browser download cannot work offline).
+infra/dev/deps.sh browser || { echo "[test] could not install chromium (infra/dev/deps.sh browser)" >&2; exit 1; }
 eval "$(infra/dev/deps.sh env)"
 export MAAS_POSTGRES MAAS_REDIS DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 

@@ -9,7 +9,7 @@ public sealed partial class Program
     /// <summary>One line per command group (Commands/*): adding a group is adding a line.</summary>
     public static RootCommand CreateRootCommand()
     {
-        var root = new RootCommand("maas: operate a Maas deployment (database, tenants, keys, models, prices, usage, invoices)")
+        var root = new RootCommand("maas: operate a Maas deployment (database, tenants, keys, models, prices, usage, invoices, portal admins)")
         {
             CliConnections.CreatePostgresOption(),
             CliConnections.CreateRedisOption(),
@@ -27,6 +27,7 @@ public sealed partial class Program
         root.Subcommands.Add(BudgetCommands.Create());
         root.Subcommands.Add(UsageCommands.Create());
         root.Subcommands.Add(InvoiceCommands.Create());
+        root.Subcommands.Add(AdminCommands.Create());
         root.Subcommands.Add(DevCommands.Create());
         root.Subcommands.Add(GenerateTextCommand.Create());
         root.Subcommands.Add(BenchCommands.Create());

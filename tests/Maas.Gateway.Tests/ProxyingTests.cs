@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Maas.Gateway.Pipeline;
 using Maas.Gateway.Tests.Support;
 using Maas.Infrastructure.Tenancy;
 using Xunit;
@@ -173,28 +174,53 @@ public sealed class ProxyingTests(GatewayFixture fixture) : IClassFixture<Gatewa
         Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(json), echoed.BodyLength);
     }
 
-    [Theory]
-    [InlineData("portal", "/portal/invoices")]
-    [InlineData("plant", "/plant/jobs/1")]
-    public async Task Portal_and_plant_routes_reach_their_own_clusters_with_a_key(string cluster, string path)
+    [Fact]
+    public async Task The_plant_route_reaches_its_own_cluster_with_a_key_and_refuses_one_without()
     {
         await using var gateway = await fixture.StartGatewayAsync(new Dictionary<string, string?>
         {
-            [$"ReverseProxy:Clusters:{cluster}:Destinations:{cluster}-1:Address"] = fixture.Upstream.BaseAddress.ToString(),
+            ["ReverseProxy:Clusters:plant:Destinations:plant-1:Address"] = fixture.Upstream.BaseAddress.ToString(),
         });
         var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database);
 
-        using var anonymous = await gateway.Client.SendAsync(GatewayRequests.Get(path, null));
-        using var response = await gateway.Client.SendAsync(GatewayRequests.Get(path, key.Secret));
+        using var anonymous = await gateway.Client.SendAsync(GatewayRequests.Get("/plant/jobs/1", null));
+        using var response = await gateway.Client.SendAsync(GatewayRequests.Get("/plant/jobs/1", key.Secret));
 
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var echoed = await GatewayRequests.ReadEchoAsync(response);
-        Assert.Equal(path, echoed.Path);
+        Assert.Equal("/plant/jobs/1", echoed.Path);
         Assert.Equal(key.TenantId, echoed.Headers[GatewayHeaders.TenantId]);
-        Assert.Equal(cluster, echoed.Headers[GatewayHeaders.Audience]);
+        Assert.Equal("plant", echoed.Headers[GatewayHeaders.Audience]);
         Assert.True(new GatewaySignature(GatewayInstance.SigningSecret).Verify(SignedAsReceived(echoed), echoed.Headers[GatewayHeaders.Signature], DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30)));
         Assert.False(new GatewaySignature(GatewayInstance.SigningSecret).Verify(SignedAsReceived(echoed) with { Audience = "api" }, echoed.Headers[GatewayHeaders.Signature], DateTimeOffset.UtcNow, TimeSpan.FromSeconds(30)));
+    }
+
+    [Theory]
+    [InlineData("/portal")]
+    [InlineData("/portal/tenants/acme")]
+    public async Task The_portal_route_needs_no_tenant_key_and_carries_no_tenant_identity_nor_a_tenant_secret(string path)
+    {
+        // The portal signs its administrators in itself (route metadata "Maas.Authentication": "None"): a tenant key
+        // sent along is neither checked nor turned into an identity, and the secret is not forwarded.
+        await using var gateway = await fixture.StartGatewayAsync(new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Clusters:portal:Destinations:portal-1:Address"] = fixture.Upstream.BaseAddress.ToString(),
+        });
+        var key = await TestTenants.CreateTenantWithKeyAsync(fixture.Database);
+        var request = GatewayRequests.Get(path, key.Secret);
+        request.Headers.TryAddWithoutValidation("X-Maas-Tenant", "forged-tenant");
+
+        using var response = await gateway.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var echoed = await GatewayRequests.ReadEchoAsync(response);
+        Assert.Equal(path, echoed.Path);
+        Assert.DoesNotContain(echoed.Headers.Keys, h => h.StartsWith("X-Maas-", StringComparison.OrdinalIgnoreCase));
+        Assert.False(echoed.Headers.ContainsKey("Authorization"), "the tenant's secret must not travel to the portal");
+        Assert.False(response.Headers.Contains(RateLimitMiddleware.LimitHeader), "no key, so no per-key rate limit");
+        using var v1 = await gateway.Client.SendAsync(GatewayRequests.Get("/v1/models", null));
+        Assert.Equal(HttpStatusCode.Unauthorized, v1.StatusCode);
     }
 
     [Fact]

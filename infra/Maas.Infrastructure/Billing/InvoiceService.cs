@@ -110,6 +110,30 @@ public sealed class InvoiceService(MaasDbContext db, TimeProvider? time = null)
         return invoice;
     }
 
+    /// <summary>
+    /// <see cref="GenerateAsync"/> for every tenant, one after another; a tenant whose invoice is refused (e.g. unpriced
+    /// usage when finalising) is reported with its reason and does not stop the others.
+    /// </summary>
+    public async Task<IReadOnlyList<InvoiceRun>> GenerateForAllTenantsAsync(DateTimeOffset month, bool finalize, CancellationToken cancellationToken)
+    {
+        var tenants = await db.Tenants.AsNoTracking().OrderBy(t => t.Id).Select(t => t.Id).ToListAsync(cancellationToken);
+        var runs = new List<InvoiceRun>(tenants.Count);
+        foreach (var tenantId in tenants)
+        {
+            try
+            {
+                runs.Add(new InvoiceRun(tenantId, await GenerateAsync(tenantId, month, finalize, cancellationToken), null));
+            }
+            catch (BillingException ex)
+            {
+                db.ChangeTracker.Clear();
+                runs.Add(new InvoiceRun(tenantId, null, ex.Message));
+            }
+        }
+
+        return runs;
+    }
+
     public async Task<Invoice?> FindAsync(string id, CancellationToken cancellationToken) =>
         await db.Invoices.AsNoTracking().Include(i => i.Lines.OrderBy(l => l.LineNumber)).SingleOrDefaultAsync(i => i.Id == id, cancellationToken);
 

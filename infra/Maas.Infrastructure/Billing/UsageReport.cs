@@ -80,6 +80,24 @@ public static class UsageReport
         return rows.ToDictionary(r => r.Key, r => r.Cost, StringComparer.Ordinal);
     }
 
+    /// <summary>Every tenant's usage and cost from <paramref name="from"/> (a month's start) on, from the rollups; tenants without usage are absent.</summary>
+    public static async Task<IReadOnlyDictionary<string, TenantUsageTotals>> TotalsByTenantAsync(MaasDbContext db, DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        var rows = await db.UsageHourly.AsNoTracking()
+            .Where(u => u.Hour >= from)
+            .GroupBy(u => u.TenantId)
+            .Select(g => new TenantUsageTotals(
+                g.Key,
+                g.Sum(u => u.Requests),
+                g.Sum(u => u.PromptTokens),
+                g.Sum(u => u.CachedPromptTokens),
+                g.Sum(u => u.CompletionTokens),
+                g.Sum(u => u.Cost),
+                g.Sum(u => u.UnpricedRequests)))
+            .ToListAsync(cancellationToken);
+        return rows.ToDictionary(r => r.TenantId, StringComparer.Ordinal);
+    }
+
     public static DateTimeOffset MonthStart(DateTimeOffset at) => new(at.UtcDateTime.Year, at.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero);
 
     public static DateTimeOffset FloorHour(DateTimeOffset t)

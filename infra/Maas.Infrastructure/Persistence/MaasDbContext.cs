@@ -32,6 +32,9 @@ public sealed class MaasDbContext(DbContextOptions<MaasDbContext> options) : DbC
     public DbSet<PlantSession> PlantSessions => Set<PlantSession>();
 
     public DbSet<PlantDelivery> PlantDeliveries => Set<PlantDelivery>();
+    public DbSet<PortalAdmin> PortalAdmins => Set<PortalAdmin>();
+
+    public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
 
     /// <summary>A context outside dependency injection (CLI, tests, design time).</summary>
     public static MaasDbContext Create(string connectionString)
@@ -84,5 +87,6 @@ public sealed class MaasDbContext(DbContextOptions<MaasDbContext> options) : DbC
         });
         MaasBillingModel.Configure(modelBuilder);
         MaasPlantModel.Configure(modelBuilder);
+        MaasAdministrationModel.Configure(modelBuilder);
     }
 }

@@ -58,33 +58,45 @@ public sealed class ApiKeyRegistry(MaasDbContext db, TimeProvider? time = null)
     /// <summary>
     /// Sets revoked_at on the key named by its id or its display prefix. Revoking a revoked key
     /// keeps the first time (so it can be re-announced safely). Publishing is the caller's step,
-    /// after this commit: see <see cref="ApiKeyRevocation.PublishAsync(StackExchange.Redis.IConnectionMultiplexer, Guid, CancellationToken)"/>.
+    /// after this commit: <see cref="ApiKeyRevoker"/> does both.
     /// </summary>
-    public async Task<ApiKey> RevokeAsync(string keyIdOrDisplayPrefix, CancellationToken cancellationToken)
+    public async Task<ApiKey> RevokeAsync(string keyIdOrDisplayPrefix, CancellationToken cancellationToken) =>
+        (await RevokeAsync(keyIdOrDisplayPrefix, tenantId: null, cancellationToken)).Key;
+
+    /// <summary>As <see cref="RevokeAsync(string, CancellationToken)"/>, only among <paramref name="tenantId"/>'s keys when given.</summary>
+    public async Task<RevokedApiKey> RevokeAsync(string keyIdOrDisplayPrefix, string? tenantId, CancellationToken cancellationToken)
     {
+        var query = db.ApiKeys.AsQueryable();
+        if (tenantId is not null)
+        {
+            query = query.Where(k => k.TenantId == tenantId);
+        }
+
         List<ApiKey> matches;
         if (Guid.TryParse(keyIdOrDisplayPrefix, out var id))
         {
-            matches = await db.ApiKeys.Where(k => k.Id == id).ToListAsync(cancellationToken);
+            matches = await query.Where(k => k.Id == id).ToListAsync(cancellationToken);
         }
         else
         {
-            matches = await db.ApiKeys.Where(k => k.DisplayPrefix == keyIdOrDisplayPrefix).Take(2).ToListAsync(cancellationToken);
+            matches = await query.Where(k => k.DisplayPrefix == keyIdOrDisplayPrefix).Take(2).ToListAsync(cancellationToken);
         }
 
+        var owner = tenantId is null ? "" : $" of tenant '{tenantId}'";
         var key = matches.Count switch
         {
-            0 => throw new TenancyException($"no API key with id or display prefix '{keyIdOrDisplayPrefix}'."),
+            0 => throw new TenancyException($"no API key{owner} with id or display prefix '{keyIdOrDisplayPrefix}'."),
             > 1 => throw new TenancyException($"display prefix '{keyIdOrDisplayPrefix}' matches several keys; revoke by id (see `maas key list`)."),
             _ => matches[0],
         };
 
-        if (key.RevokedAt is null)
+        var wasActive = key.RevokedAt is null;
+        if (wasActive)
         {
             key.RevokedAt = _time.GetUtcNow();
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        return key;
+        return new RevokedApiKey(key, wasActive);
     }
 }

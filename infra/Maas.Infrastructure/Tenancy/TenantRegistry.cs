@@ -55,6 +55,27 @@ public sealed partial class TenantRegistry(MaasDbContext db, TimeProvider? time 
         return tenant;
     }
 
+    /// <summary>
+    /// Changes the given limits (null leaves one as it is); returns them before and after. Tenant grains re-read them
+    /// within Maas:Tenancy:PolicyRefreshInterval; gateways within their key cache's lifetime.
+    /// </summary>
+    public async Task<(TenantLimits Before, TenantLimits After)> SetLimitsAsync(string id, int? maxConcurrentRequests, int? requestsPerMinute, bool? disabled, CancellationToken cancellationToken)
+    {
+        if (maxConcurrentRequests is <= 0 || requestsPerMinute is <= 0)
+        {
+            throw new TenancyException("limits must be positive.");
+        }
+
+        var tenant = await db.Tenants.SingleOrDefaultAsync(t => t.Id == id, cancellationToken)
+            ?? throw new TenancyException($"tenant '{id}' does not exist.");
+        var before = new TenantLimits(tenant.MaxConcurrentRequests, tenant.RequestsPerMinute, tenant.Disabled);
+        tenant.MaxConcurrentRequests = maxConcurrentRequests ?? tenant.MaxConcurrentRequests;
+        tenant.RequestsPerMinute = requestsPerMinute ?? tenant.RequestsPerMinute;
+        tenant.Disabled = disabled ?? tenant.Disabled;
+        await db.SaveChangesAsync(cancellationToken);
+        return (before, new TenantLimits(tenant.MaxConcurrentRequests, tenant.RequestsPerMinute, tenant.Disabled));
+    }
+
     public async Task<Tenant?> FindAsync(string id, CancellationToken cancellationToken)
     {
         return await db.Tenants.SingleOrDefaultAsync(t => t.Id == id, cancellationToken);

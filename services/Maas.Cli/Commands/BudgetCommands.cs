@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Maas.Infrastructure.Billing;
 using Maas.Infrastructure.Persistence;
-using Microsoft.EntityFrameworkCore;
 
 namespace Maas.Cli.Commands;
 
@@ -26,35 +25,15 @@ public static class BudgetCommands
         {
             var text = parseResult.GetValue(monthly)!;
             decimal? amount = text.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : CliParsing.Amount(text, "--monthly");
-            if (amount is < 0)
-            {
-                return await CliAction.FailAsync(parseResult, "a budget must not be negative.");
-            }
-
             var tenantId = parseResult.GetValue(tenant)!;
-            await using var db = MaasDbContext.Create(CliConnections.Postgres(parseResult));
+            Guid? keyId = null;
             if (parseResult.GetValue(key) is { } keyText)
             {
-                var apiKey = Guid.TryParse(keyText, out var keyId) ? await db.ApiKeys.SingleOrDefaultAsync(k => k.Id == keyId && k.TenantId == tenantId, ct) : null;
-                if (apiKey is null)
-                {
-                    return await CliAction.FailAsync(parseResult, $"tenant '{tenantId}' has no key '{keyText}'.");
-                }
-
-                apiKey.MonthlyBudget = amount;
-            }
-            else
-            {
-                var row = await db.Tenants.SingleOrDefaultAsync(t => t.Id == tenantId, ct);
-                if (row is null)
-                {
-                    return await CliAction.FailAsync(parseResult, $"tenant '{tenantId}' does not exist.");
-                }
-
-                row.MonthlyBudget = amount;
+                keyId = Guid.TryParse(keyText, out var parsed) ? parsed : throw new BillingException($"tenant '{tenantId}' has no key '{keyText}'.");
             }
 
-            await db.SaveChangesAsync(ct);
+            await using var db = MaasDbContext.Create(CliConnections.Postgres(parseResult));
+            await new BudgetRegistry(db).SetAsync(tenantId, keyId, amount, ct);
             var what = parseResult.GetValue(key) is { } k ? $"key {k} of tenant {tenantId}" : $"tenant {tenantId}";
             await output.WriteLineAsync(amount is null ? $"{what}: no monthly budget" : $"{what}: monthly budget {CliParsing.Money(amount.Value)}");
             return 0;
@@ -68,22 +47,14 @@ public static class BudgetCommands
         var command = new Command("show", "Show a tenant's budgets and this month's recorded spend") { tenant };
         command.SetMaasAction(async (parseResult, output, ct) =>
         {
-            var tenantId = parseResult.GetValue(tenant)!;
             await using var db = MaasDbContext.Create(CliConnections.Postgres(parseResult));
-            var row = await db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Id == tenantId, ct);
-            if (row is null)
-            {
-                return await CliAction.FailAsync(parseResult, $"tenant '{tenantId}' does not exist.");
-            }
-
-            var spent = await UsageReport.CostByKeyAsync(db, tenantId, UsageReport.MonthStart(DateTimeOffset.UtcNow), ct);
-            var currency = (await new PriceBookRegistry(db).LoadAsync(ct)).Currency ?? "";
+            var budgets = await new BudgetRegistry(db).ShowAsync(parseResult.GetValue(tenant)!, ct);
+            var currency = budgets.Currency ?? "";
             var table = new TextTable("SCOPE", "MONTHLY_BUDGET", "SPENT_THIS_MONTH");
-            table.Add("tenant " + tenantId, row.MonthlyBudget is { } b ? CliParsing.Money(b) : null, $"{CliParsing.Money(spent.Values.Sum())} {currency}".Trim());
-            foreach (var key in await db.ApiKeys.AsNoTracking().Where(k => k.TenantId == tenantId).OrderBy(k => k.CreatedAt).ToListAsync(ct))
+            table.Add("tenant " + budgets.TenantId, budgets.MonthlyBudget is { } b ? CliParsing.Money(b) : null, $"{CliParsing.Money(budgets.SpentThisMonth)} {currency}".Trim());
+            foreach (var key in budgets.Keys)
             {
-                var keySpent = spent.GetValueOrDefault(key.Id.ToString("D"));
-                table.Add($"key {key.Id} ({key.DisplayPrefix})", key.MonthlyBudget is { } kb ? CliParsing.Money(kb) : null, $"{CliParsing.Money(keySpent)} {currency}".Trim());
+                table.Add($"key {key.Key.Id} ({key.Key.DisplayPrefix})", key.MonthlyBudget is { } kb ? CliParsing.Money(kb) : null, $"{CliParsing.Money(key.SpentThisMonth)} {currency}".Trim());
             }
 
             await table.WriteAsync(output);

@@ -54,6 +54,6 @@ public static class CliAction
             message += " (" + inner.Message + ")";
         }
 
-        return ex is Infrastructure.Tenancy.TenancyException or Infrastructure.Billing.BillingException or FormatException ? message : $"{message} [{ex.GetType().Name}]";
+        return ex is Infrastructure.Tenancy.TenancyException or Infrastructure.Billing.BillingException or Infrastructure.Administration.AdministrationException or FormatException ? message : $"{message} [{ex.GetType().Name}]";
     }
 }

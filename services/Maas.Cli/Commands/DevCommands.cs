@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Maas.Infrastructure.Administration;
 using Maas.Infrastructure.Billing;
 using Maas.Infrastructure.Persistence;
 using Maas.Infrastructure.Tenancy;
@@ -6,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Maas.Cli.Commands;
 
-/// <summary>`maas dev seed`: idempotent data for `make run` (demo tenant, model and its price, and a fresh key each run).</summary>
+/// <summary>`maas dev seed`: idempotent data for `make run` (demo tenant, model and its price, a fresh key and a fresh portal administrator password each run).</summary>
 public static class DevCommands
 {
     public const string SeedKeyName = "dev-seed";
@@ -25,8 +26,13 @@ public static class DevCommands
         var modelId = new Option<string>("--model-id") { Description = "Model id to register", Required = true };
         var modelPath = new Option<string>("--model-path") { Description = "Checkpoint folder of that model", Required = true };
         var keyFile = new Option<string?>("--key-file") { Description = "Also write the new key's secret to this file (mode 600)" };
+        var adminUser = new Option<string?>("--admin-user") { Description = "Also create this portal administrator (or give it a new password) with a fresh password" };
+        var adminPasswordFile = new Option<string?>("--admin-password-file") { Description = "Write the administrator's new password to this file (mode 600)" };
 
-        var command = new Command("seed", "Create the demo tenant and model if missing, and a fresh demo key") { tenant, modelId, modelPath, keyFile };
+        var command = new Command("seed", "Create the demo tenant and model if missing, a fresh demo key and (with --admin-user) a portal administrator with a fresh password")
+        {
+            tenant, modelId, modelPath, keyFile, adminUser, adminPasswordFile,
+        };
         command.SetMaasAction(async (parseResult, output, ct) =>
         {
             var tenantId = parseResult.GetValue(tenant)!;
@@ -66,36 +72,32 @@ public static class DevCommands
             var issued = await new ApiKeyRegistry(db).CreateAsync(tenantId, SeedKeyName, requestsPerMinute: null, ct);
             if (parseResult.GetValue(keyFile) is { } file)
             {
-                await WriteSecretFileAsync(file, issued.Secret, ct);
+                await SecretFile.WriteAsync(file, issued.Secret, ct);
                 await output.WriteLineAsync($"wrote the demo key to {Path.GetFullPath(file)}");
             }
 
             await output.WriteLineAsync($"demo key {issued.Key.Id} for tenant {tenantId}:");
             await output.WriteLineAsync(issued.Secret);
+
+            if (parseResult.GetValue(adminUser) is { } user)
+            {
+                // A new password every run, like the key: nothing from an earlier run stays valid by accident.
+                var password = PortalAdminRegistry.GeneratePassword();
+                var admins = new PortalAdminRegistry(db);
+                var admin = await admins.FindAsync(user, ct) is null
+                    ? await admins.CreateAsync(user, password, ct)
+                    : await admins.SetPasswordAsync(user, password, ct);
+                if (parseResult.GetValue(adminPasswordFile) is { } passwordFile)
+                {
+                    await SecretFile.WriteAsync(passwordFile, password, ct);
+                    await output.WriteLineAsync($"wrote the portal administrator's password to {Path.GetFullPath(passwordFile)}");
+                }
+
+                await output.WriteLineAsync($"portal administrator {admin.UserName}, password:");
+                await output.WriteLineAsync(password);
+            }
             return 0;
         });
         return command;
-    }
-
-    private static async Task WriteSecretFileAsync(string file, string secret, CancellationToken cancellationToken)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        await using (var stream = new FileStream(file, options))
-        await using (var writer = new StreamWriter(stream))
-        {
-            await writer.WriteLineAsync(secret.AsMemory(), cancellationToken);
-        }
-
-        // UnixCreateMode applies only to new files; an existing file keeps its mode unless set here.
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
     }
 }

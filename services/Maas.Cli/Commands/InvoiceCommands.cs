@@ -14,17 +14,37 @@ public static class InvoiceCommands
 
     private static Command CreateGenerate()
     {
-        var tenant = new Option<string>("--tenant") { Description = "Tenant id", Required = true };
+        var tenant = new Option<string?>("--tenant") { Description = "Tenant id (default: every tenant)" };
         var month = new Option<string>("--month") { Description = "Month to invoice, yyyy-MM (UTC)", Required = true };
         var finalize = new Option<bool>("--finalize") { Description = "Finalise it: it never changes again (only for months that have ended)" };
-        var command = new Command("generate", "Generate (or regenerate) a tenant's invoice for a month; idempotent") { tenant, month, finalize };
+        var command = new Command("generate", "Generate (or regenerate) a tenant's, or every tenant's, invoice for a month; idempotent") { tenant, month, finalize };
         command.SetMaasAction(async (parseResult, output, ct) =>
         {
             await using var db = MaasDbContext.Create(CliConnections.Postgres(parseResult));
-            var invoice = await new InvoiceService(db).GenerateAsync(
-                parseResult.GetValue(tenant)!, CliParsing.Month(parseResult.GetValue(month)!, "--month"), parseResult.GetValue(finalize), ct);
-            await output.WriteLineAsync($"invoice {invoice.Id} ({invoice.Status}): {invoice.Lines.Count} lines, total {CliParsing.Money(invoice.Total)} {invoice.Currency}");
-            return 0;
+            var service = new InvoiceService(db);
+            var invoiceMonth = CliParsing.Month(parseResult.GetValue(month)!, "--month");
+            if (parseResult.GetValue(tenant) is { } tenantId)
+            {
+                var invoice = await service.GenerateAsync(tenantId, invoiceMonth, parseResult.GetValue(finalize), ct);
+                await output.WriteLineAsync($"invoice {invoice.Id} ({invoice.Status}): {invoice.Lines.Count} lines, total {CliParsing.Money(invoice.Total)} {invoice.Currency}");
+                return 0;
+            }
+
+            var refused = 0;
+            foreach (var run in await service.GenerateForAllTenantsAsync(invoiceMonth, parseResult.GetValue(finalize), ct))
+            {
+                if (run.Invoice is { } invoice)
+                {
+                    await output.WriteLineAsync($"invoice {invoice.Id} ({invoice.Status}): {invoice.Lines.Count} lines, total {CliParsing.Money(invoice.Total)} {invoice.Currency}");
+                }
+                else
+                {
+                    refused++;
+                    await parseResult.InvocationConfiguration.Error.WriteLineAsync($"error: tenant {run.TenantId}: {run.Error}");
+                }
+            }
+
+            return refused == 0 ? 0 : 1;
         });
         return command;
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Maas.Infrastructure.Persistence;
 using Maas.Infrastructure.Redis;
 using Maas.Infrastructure.Tenancy;
+using StackExchange.Redis;
 
 namespace Maas.Cli.Commands;
 
@@ -60,28 +61,39 @@ public static class KeyCommands
         command.SetMaasAction(async (parseResult, output, ct) =>
         {
             await using var db = MaasDbContext.Create(CliConnections.Postgres(parseResult));
-            var revoked = await new ApiKeyRegistry(db).RevokeAsync(parseResult.GetValue(key)!, ct);
-            await output.WriteLineAsync($"revoked key {revoked.Id} ({revoked.DisplayPrefix}...) of tenant {revoked.TenantId} at {revoked.RevokedAt:u}");
-
-            // The database is the source of truth; the notification only shortens gateway cache lifetimes.
             var redisConfiguration = CliConnections.Redis(parseResult);
+            IConnectionMultiplexer? redis = null;
+            string? connectError = null;
             try
             {
-                await using var redis = await RedisConnectionFactory.ConnectAsync(redisConfiguration, RedisConnectTimeoutMilliseconds, ct);
-                if (!redis.IsConnected)
+                redis = await RedisConnectionFactory.ConnectAsync(redisConfiguration, RedisConnectTimeoutMilliseconds, ct);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                connectError = ex.Message;
+            }
+
+            try
+            {
+                var result = await new ApiKeyRevoker(db, CliConnections.Revocation()).RevokeAsync(parseResult.GetValue(key)!, tenantId: null, redis, ct);
+                var revoked = result.Key;
+                await output.WriteLineAsync($"revoked key {revoked.Id} ({revoked.DisplayPrefix}...) of tenant {revoked.TenantId} at {revoked.RevokedAt:u}");
+                if (result.Announced)
                 {
-                    throw new TimeoutException("could not connect");
+                    await output.WriteLineAsync($"published on {result.Channel} ({result.Receivers} subscribers)");
+                    return 0;
                 }
 
-                var revocation = CliConnections.Revocation();
-                var receivers = await revocation.PublishAsync(redis, revoked.Id, ct);
-                await output.WriteLineAsync($"published on {revocation.Channel} ({receivers} subscribers)");
-                return 0;
-            }
-            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
-            {
+                // The database is the source of truth; the notification only shortens gateway cache lifetimes.
                 return await CliAction.FailAsync(parseResult,
-                    $"the key is revoked in the database, but notifying gateways through Redis {redisConfiguration} failed ({ex.Message}); gateways drop it when their key cache expires. Re-run this command to retry the notification.");
+                    $"the key is revoked in the database, but notifying gateways through Redis {redisConfiguration} failed ({connectError ?? result.AnnouncementError}); gateways drop it when their key cache expires. Re-run this command to retry the notification.");
+            }
+            finally
+            {
+                if (redis is not null)
+                {
+                    await redis.DisposeAsync();
+                }
             }
         });
         return command;

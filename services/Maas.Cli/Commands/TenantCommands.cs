@@ -4,12 +4,12 @@ using Maas.Infrastructure.Tenancy;
 
 namespace Maas.Cli.Commands;
 
-/// <summary>`maas tenant create|list`.</summary>
+/// <summary>`maas tenant create|set|list`.</summary>
 public static class TenantCommands
 {
     public static Command Create()
     {
-        return new Command("tenant", "Tenants (customers)") { CreateCreate(), CreateList() };
+        return new Command("tenant", "Tenants (customers)") { CreateCreate(), CreateSet(), CreateList() };
     }
 
     private static Command CreateCreate()
@@ -28,6 +28,25 @@ public static class TenantCommands
             var tenant = await new TenantRegistry(db).CreateAsync(
                 parseResult.GetValue(id)!, parseResult.GetValue(name)!, models, parseResult.GetValue(maxConcurrent), parseResult.GetValue(rpm), ct);
             await output.WriteLineAsync($"created tenant {tenant.Id} ({tenant.Name})");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command CreateSet()
+    {
+        var id = new Option<string>("--id") { Description = "Tenant id", Required = true };
+        var maxConcurrent = new Option<int?>("--max-concurrent") { Description = "Concurrent requests allowed" };
+        var rpm = new Option<int?>("--rpm") { Description = "Requests per minute for the tenant" };
+        var disabled = new Option<bool?>("--disabled") { Description = "true refuses every request of the tenant, false serves it again" };
+
+        var command = new Command("set", "Change a tenant's limits or status (the options given)") { id, maxConcurrent, rpm, disabled };
+        command.SetMaasAction(async (parseResult, output, ct) =>
+        {
+            await using var db = MaasDbContext.Create(CliConnections.Postgres(parseResult));
+            var (_, after) = await new TenantRegistry(db).SetLimitsAsync(
+                parseResult.GetValue(id)!, parseResult.GetValue(maxConcurrent), parseResult.GetValue(rpm), parseResult.GetValue(disabled), ct);
+            await output.WriteLineAsync($"tenant {parseResult.GetValue(id)}: max concurrent {after.MaxConcurrentRequests}, {after.RequestsPerMinute} requests per minute{(after.Disabled ? ", disabled" : "")}");
             return 0;
         });
         return command;

@@ -124,6 +124,24 @@ public sealed class InvoiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Generating_for_every_tenant_makes_each_invoice_and_reports_a_refusal_without_stopping_the_others()
+    {
+        await using var db = _database.CreateContext();
+        db.UsageHourly.Add(Hourly("other", "k9", "model-c", October.AddDays(3), requests: 1, prompt: 1, cached: 0, completion: 1, miss: 0m, hit: 0m, output: 0m, unpriced: 1));
+        await db.SaveChangesAsync();
+
+        var runs = await new InvoiceService(db).GenerateForAllTenantsAsync(October, finalize: true, CancellationToken.None);
+
+        Assert.Equal(["acme", "other"], runs.Select(r => r.TenantId));
+        Assert.Equal(InvoiceStatuses.Finalized, runs[0].Invoice!.Status);
+        Assert.Equal(1.37m, runs[0].Invoice!.Total);
+        Assert.Null(runs[1].Invoice);
+        Assert.Contains("model-c: 1 requests", runs[1].Error, StringComparison.Ordinal);
+        await using var check = _database.CreateContext();
+        Assert.False(await check.Invoices.AnyAsync(i => i.TenantId == "other"));
+    }
+
+    [Fact]
     public async Task The_CSV_export_has_a_header_one_row_per_line_and_a_total()
     {
         await using var db = _database.CreateContext();

@@ -1,12 +1,11 @@
 using Maas.Infrastructure.Hosting;
 using Maas.Infrastructure.Metering;
-using Maas.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 
-namespace Maas.Infrastructure.Tests.Metering;
+namespace Maas.Testing;
 
 /// <summary>
 /// Durable metering wired as the api wires it (AddMaasPostgres + AddMaasMetering) in a generic host, against a real

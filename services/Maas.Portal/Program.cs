@@ -1,0 +1,3 @@
+using Maas.Portal;
+
+await PortalApplication.Build(args).RunAsync();
