@@ -22,4 +22,10 @@ public sealed record GenerationRequest
     /// vLLM's skip_special_tokens does by default; they still count as generated tokens and show in logprobs.
     /// </summary>
     public bool SkipSpecialTokens { get; init; } = true;
+
+    /// <summary>
+    /// When set, every token is sampled from those the grammar allows next (structured outputs, tool calls), EOS only
+    /// where the grammar accepts, and the sequence ends once the grammar is complete.
+    /// </summary>
+    public Maas.Grammar.Grammar? Grammar { get; init; }
 }
