@@ -38,4 +38,8 @@ public sealed record GenerateCommand
     /// </summary>
     [Id(8)]
     public TimeSpan ConsumerLease { get; init; }
+
+    /// <summary>Structured output or tool calls the tokens must form (response_format, tools); null: free text.</summary>
+    [Id(9)]
+    public OutputConstraint? Constraint { get; init; }
 }
