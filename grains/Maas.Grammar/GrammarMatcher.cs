@@ -8,7 +8,6 @@ public sealed class GrammarMatcher
 {
     private readonly TokenGrammar _grammar;
     private int _configuration;
-    private ulong[]? _budgetMask;
 
     internal GrammarMatcher(TokenGrammar grammar)
     {
@@ -37,33 +36,8 @@ public sealed class GrammarMatcher
     /// one included), only tokens after which the grammar can still be completed within the budget; if none can, the
     /// ones closest to completion. Valid while the matcher is not advanced; do not modify.
     /// </summary>
-    public ReadOnlySpan<ulong> AllowedTokens(int remainingTokens = int.MaxValue)
-    {
-        var entry = _grammar.Mask(_configuration);
-        if (remainingTokens - 1 >= entry.MaxNeed)
-        {
-            return entry.Mask;
-        }
-
-        var budget = remainingTokens - 1;
-        if (entry.Shorter.Length > 0 && entry.Shorter.Min(s => s.Need) > budget)
-        {
-            // Over budget whatever comes: the quickest way to the end is the best left.
-            budget = entry.Shorter.Min(s => s.Need);
-        }
-
-        _budgetMask ??= new ulong[entry.Mask.Length];
-        Array.Clear(_budgetMask);
-        foreach (var (token, need) in entry.Shorter)
-        {
-            if (need <= budget)
-            {
-                _budgetMask[token >> 6] |= 1UL << token;
-            }
-        }
-
-        return entry.Shorter.Length == 0 ? entry.Mask : _budgetMask;
-    }
+    public ReadOnlySpan<ulong> AllowedTokens(int remainingTokens = int.MaxValue) =>
+        _grammar.Mask(_configuration, remainingTokens == int.MaxValue ? int.MaxValue : remainingTokens - 1);
 
     /// <summary>Moves past a generated token.</summary>
     public void Accept(int tokenId)

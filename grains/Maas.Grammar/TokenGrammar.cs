@@ -94,26 +94,35 @@ public sealed class TokenGrammar
         }
     }
 
-    /// <summary>Bit t set when token t may come next (EOS ids exactly when the configuration accepts). Do not modify.</summary>
-    internal ConfigurationMask Mask(int configuration)
+    /// <summary>
+    /// Bit t set when token t may come next (EOS ids exactly when the configuration accepts), narrowed to tokens that can
+    /// still finish within <paramref name="budget"/> more tokens. Do not modify.
+    /// </summary>
+    internal ulong[] Mask(int configuration, int budget)
     {
         lock (_gate)
         {
-            _maskLookups++;
-            if (_masks.TryGetValue(configuration, out var cached))
-            {
-                return cached;
-            }
-
-            _maskComputations++;
-            var mask = ComputeMask(configuration);
-            if (_masks.Count < MaxCachedMasks)
-            {
-                _masks[configuration] = mask;
-            }
-
-            return mask;
+            return Entry(configuration).Within(budget);
         }
+    }
+
+    /// <summary>The configuration's masks, computed on first use (under the lock).</summary>
+    private ConfigurationMask Entry(int configuration)
+    {
+        _maskLookups++;
+        if (_masks.TryGetValue(configuration, out var cached))
+        {
+            return cached;
+        }
+
+        _maskComputations++;
+        var mask = ComputeMask(configuration);
+        if (_masks.Count < MaxCachedMasks)
+        {
+            _masks[configuration] = mask;
+        }
+
+        return mask;
     }
 
     /// <summary>The configuration after <paramref name="tokenId"/>; <see cref="GrammarAutomaton.Dead"/> if the token was not allowed.</summary>
@@ -163,7 +172,7 @@ public sealed class TokenGrammar
         _maxNeed = 0;
         if (configuration == GrammarAutomaton.Dead)
         {
-            return new ConfigurationMask(mask, 0, []);
+            return new ConfigurationMask(mask, 0, [], []);
         }
 
         if (_automaton.IsAccepting(configuration))
@@ -171,6 +180,7 @@ public sealed class TokenGrammar
             foreach (var eos in _vocabulary.EndOfSequenceIds)
             {
                 mask[eos >> 6] |= 1UL << eos;
+                _needs.Add((eos, 0));
             }
         }
 
@@ -190,8 +200,8 @@ public sealed class TokenGrammar
         }
 
         // Tokens that need fewer than the most are kept with their need, for sequences close to their token budget.
-        var shorter = _needs.Where(n => n.Need < _maxNeed).ToArray();
-        return new ConfigurationMask(mask, _maxNeed, shorter);
+        var shorter = _needs.Where(n => n.Need < _maxNeed).OrderBy(n => n.Need).ToArray();
+        return new ConfigurationMask(mask, _maxNeed, [.. shorter.Select(n => n.Token)], [.. shorter.Select(n => n.Need)]);
     }
 
     private void Record(int tokenId, int next)

@@ -28,7 +28,7 @@ public sealed class ConstrainedSamplingTests
         var schemaText = SchemaCorpus.All[name];
         var grammar = new TokenGrammar(GrammarCompiler.JsonSchema(schemaText, "schema"), Vocabulary.Value);
         var schema = JsonSchema.FromText(schemaText);
-        for (var seed = 0; seed < 12; seed++)
+        for (var seed = 0; seed < 4; seed++)
         {
             var text = Generate(grammar, new Random(seed), out var tokens);
             using var document = JsonDocument.Parse(text);
@@ -41,7 +41,7 @@ public sealed class ConstrainedSamplingTests
     public void Random_tokens_under_the_json_object_mask_give_a_json_object()
     {
         var grammar = new TokenGrammar(GrammarCompiler.JsonObject(), Vocabulary.Value);
-        for (var seed = 0; seed < 12; seed++)
+        for (var seed = 0; seed < 4; seed++)
         {
             var text = Generate(grammar, new Random(seed), out _);
             using var document = JsonDocument.Parse(text);
