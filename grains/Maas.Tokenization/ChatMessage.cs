@@ -1,4 +1,4 @@
 namespace Maas.Tokenization;
 
-/// <summary>One chat turn; Role is "system", "user" or "assistant".</summary>
-public sealed record ChatMessage(string Role, string Content);
+/// <summary>One chat turn; Role is "system", "user", "assistant" or "tool". An assistant turn may carry tool calls.</summary>
+public sealed record ChatMessage(string Role, string Content, IReadOnlyList<ChatToolCall>? ToolCalls = null);

@@ -22,6 +22,11 @@ public sealed class ChatTemplate
     private const string V3ToolOutputsEnd = "<｜tool▁outputs▁end｜>";
     private const string V3ToolOutputBegin = "<｜tool▁output▁begin｜>";
     private const string V3ToolOutputEnd = "<｜tool▁output▁end｜>";
+    private const string V3ToolCallsBegin = "<｜tool▁calls▁begin｜>";
+    private const string V3ToolCallsEnd = "<｜tool▁calls▁end｜>";
+    private const string V3ToolCallBegin = "<｜tool▁call▁begin｜>";
+    private const string V3ToolCallEnd = "<｜tool▁call▁end｜>";
+    private const string V3ToolSeparator = "<｜tool▁sep｜>";
 
     private readonly string _bos;
     private readonly string _eos;
@@ -134,10 +139,16 @@ public sealed class ChatTemplate
                     prompt.Text("User: ").Text(message.Content).Text("\n\n");
                     break;
                 case "assistant":
-                    prompt.Text("Assistant: ").Text(message.Content).Control(_eos);
+                    prompt.Text("Assistant: ").Text(message.Content);
+                    WriteToolCalls(message, prompt);
+                    prompt.Control(_eos);
+                    break;
+                case "tool":
+                    // V2's template has no tool turns; DeepSeek-V3's output block (its tokenizer's markers) stands in.
+                    prompt.Control(V3ToolOutputsBegin).Control(V3ToolOutputBegin).Text(message.Content).Control(V3ToolOutputEnd).Control(V3ToolOutputsEnd).Text("\n\n");
                     break;
                 default:
-                    throw UnknownRole(message.Role, "system, user, assistant");
+                    throw UnknownRole(message.Role, "system, user, assistant, tool");
             }
         }
 
@@ -185,7 +196,9 @@ public sealed class ChatTemplate
                     prompt.Control(V3User).Text(message.Content);
                     break;
                 case "assistant":
-                    prompt.Control(isTool ? V3ToolOutputsEnd : V3Assistant).Text(message.Content).Control(V3EndOfSentence);
+                    prompt.Control(isTool ? V3ToolOutputsEnd : V3Assistant).Text(message.Content);
+                    WriteToolCalls(message, prompt);
+                    prompt.Control(V3EndOfSentence);
                     isTool = false;
                     break;
                 case "tool":
@@ -216,6 +229,34 @@ public sealed class ChatTemplate
         {
             prompt.Control(V3Assistant);
         }
+    }
+
+    /// <summary>
+    /// An assistant turn's tool calls as DeepSeek-V3's template writes them (<c>&lt;｜tool▁calls▁begin｜&gt;</c>, each call
+    /// <c>&lt;｜tool▁call▁begin｜&gt;function&lt;｜tool▁sep｜&gt;name\n```json\nargs\n```&lt;｜tool▁call▁end｜&gt;</c>, calls joined by a
+    /// newline, <c>&lt;｜tool▁calls▁end｜&gt;</c>). The shipped template writes the closing marker only after a second call
+    /// (its is_first flag is never reset); this writes it after every block, the format the model generates.
+    /// </summary>
+    private static void WriteToolCalls(ChatMessage message, PromptWriter prompt)
+    {
+        if (message.ToolCalls is not { Count: > 0 } calls)
+        {
+            return;
+        }
+
+        prompt.Control(V3ToolCallsBegin);
+        for (var i = 0; i < calls.Count; i++)
+        {
+            if (i > 0)
+            {
+                prompt.Text("\n");
+            }
+
+            prompt.Control(V3ToolCallBegin).Text("function").Control(V3ToolSeparator)
+                .Text(calls[i].Name + "\n```json\n" + calls[i].Arguments + "\n```").Control(V3ToolCallEnd);
+        }
+
+        prompt.Control(V3ToolCallsEnd);
     }
 
     private ArgumentException UnknownRole(string role, string known)

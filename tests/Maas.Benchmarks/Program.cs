@@ -41,5 +41,10 @@ if (args.Length > 0 && args[0] == "attention")
     return AttentionThroughput.Run(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "structured")
+{
+    return await StructuredOutputThroughput.RunAsync(args[1..]);
+}
+
 BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(RequestLatency).Assembly).Run(args);
 return 0;

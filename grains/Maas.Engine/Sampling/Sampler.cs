@@ -11,7 +11,9 @@ namespace Maas.Engine.Sampling;
 /// Order of operations per step, as in OpenAI / Hugging Face:
 /// <list type="number">
 /// <item>Penalties on a copy of the logits, over the tokens this sampler has produced so far:
-/// <c>logit[t] -= count[t] * frequency_penalty + (count[t] &gt; 0 ? presence_penalty : 0)</c>.</item>
+/// <c>logit[t] -= count[t] * frequency_penalty + (count[t] &gt; 0 ? presence_penalty : 0)</c>; then logit_bias
+/// (<c>logit[t] += bias[t]</c>); then the grammar's token mask, when the sequence is constrained: every token it does not
+/// allow gets -inf, so temperature, top-k and top-p only ever see allowed tokens.</item>
 /// <item>Temperature 0 (or top_k 1) is greedy: the first index of the largest penalised logit.</item>
 /// <item>Otherwise weights <c>exp((logit - max) / temperature)</c>; top_k keeps the k largest (heap
 /// selection, no full sort); top_p keeps the smallest prefix of the descending-sorted candidates whose
@@ -111,7 +113,11 @@ public sealed class Sampler
 
     /// <summary>Chooses the next token and counts it for later penalties.</summary>
     /// <param name="logits">One logit per vocabulary id (length <see cref="VocabSize"/>); not modified. Must not contain NaN.</param>
-    public int Sample(ReadOnlySpan<float> logits)
+    /// <param name="allowedTokens">
+    /// Empty, or one bit per id (bit t of word t/64) of the tokens that may be chosen (a grammar's mask); at least one
+    /// sampleable id must be allowed.
+    /// </param>
+    public int Sample(ReadOnlySpan<float> logits, ReadOnlySpan<ulong> allowedTokens = default)
     {
         if (logits.Length != VocabSize)
         {
@@ -120,6 +126,12 @@ public sealed class Sampler
 
         logits[.._logits.Length].CopyTo(_logits);
         ApplyPenalties();
+        ApplyLogitBias();
+        if (!allowedTokens.IsEmpty)
+        {
+            ApplyMask(allowedTokens);
+        }
+
         int chosen = Parameters.Temperature == 0 || Parameters.TopK == 1 ? ArgMax(_logits) : Draw();
         if (Parameters.Logprobs)
         {
@@ -169,6 +181,58 @@ public sealed class Sampler
             {
                 _logits[id] -= _counts[id] * frequency + presence;
             }
+        }
+    }
+
+    private void ApplyLogitBias()
+    {
+        foreach (var (id, bias) in Parameters.LogitBias)
+        {
+            if ((uint)id < (uint)_logits.Length)
+            {
+                _logits[id] += bias;
+            }
+        }
+    }
+
+    /// <summary>Disallowed tokens get -inf: whole zero words at once, mixed words bit by bit.</summary>
+    private void ApplyMask(ReadOnlySpan<ulong> allowed)
+    {
+        var logits = _logits.AsSpan();
+        var anyAllowed = false;
+        for (var word = 0; word * 64 < logits.Length; word++)
+        {
+            var bits = word < allowed.Length ? allowed[word] : 0;
+            var start = word * 64;
+            var count = Math.Min(64, logits.Length - start);
+            if (count == 64 && bits == ulong.MaxValue)
+            {
+                anyAllowed = true;
+                continue;
+            }
+
+            if (bits == 0)
+            {
+                logits.Slice(start, count).Fill(float.NegativeInfinity);
+                continue;
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                if ((bits & (1UL << i)) == 0)
+                {
+                    logits[start + i] = float.NegativeInfinity;
+                }
+                else
+                {
+                    anyAllowed = true;
+                }
+            }
+        }
+
+        if (!anyAllowed)
+        {
+            throw new InvalidOperationException("The grammar allows no token of the vocabulary here.");
         }
     }
 
@@ -391,7 +455,9 @@ public sealed class Sampler
         for (int id = 0; id < logits.Length && capacity > 0; id++)
         {
             float logit = logits[id];
-            if (count == capacity && !(logit > _top[count - 1].Logprob))
+
+            // A token the grammar does not allow is no alternative (and -inf has no JSON form).
+            if (float.IsNegativeInfinity(logit) || (count == capacity && !(logit > _top[count - 1].Logprob)))
             {
                 continue;
             }

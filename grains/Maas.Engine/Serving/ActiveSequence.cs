@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Maas.Engine.KvCache;
 using Maas.Engine.Sampling;
+using Maas.Grammar;
 using Maas.Tokenization;
 
 namespace Maas.Engine.Serving;
@@ -14,8 +15,9 @@ internal sealed class ActiveSequence
 {
     private int _cancelRequested;
 
-    public ActiveSequence(GenerationRequest request, int[] promptTokens, TextTokenizer tokenizer, int vocabSize)
+    public ActiveSequence(GenerationRequest request, int[] promptTokens, TextTokenizer tokenizer, int vocabSize, GrammarMatcher? grammar = null)
     {
+        Grammar = grammar;
         Request = request;
         PromptTokens = promptTokens;
         PrefillTokens = promptTokens;
@@ -31,6 +33,9 @@ internal sealed class ActiveSequence
     public int[] PromptTokens { get; }
 
     public Sampler Sampler { get; }
+
+    /// <summary>The sequence's position in its grammar, when its output is constrained.</summary>
+    public GrammarMatcher? Grammar { get; }
 
     public StreamingDetokenizer Detokenizer { get; }
 

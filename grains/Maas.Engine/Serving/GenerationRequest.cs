@@ -40,4 +40,10 @@ public sealed record GenerationRequest
     /// uses <see cref="InferenceEngineOptions.MaxQueueWait"/>. Once it ran, a request is never refused for waiting.
     /// </summary>
     public TimeSpan? QueueTimeout { get; init; }
+
+    /// <summary>
+    /// When set, every token is sampled from those the grammar allows next (structured outputs, tool calls), EOS only
+    /// where the grammar accepts, and the sequence ends once the grammar is complete.
+    /// </summary>
+    public Maas.Grammar.Grammar? Grammar { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Maas.Engine.KvCache;
 using Maas.Engine.Model;
 using Maas.Tokenization;
@@ -105,6 +106,9 @@ internal sealed class GenerationScheduler : IDisposable
 
     /// <summary>Sequences preempted so far (batch ones for interactive ones, or a tenant's over its share); for tests and metrics.</summary>
     public long Preemptions => Interlocked.Read(ref _preemptions);
+
+    /// <summary>Stopwatch ticks spent on grammar masks and steps (read from other threads for benchmarks: a torn read only skews a figure).</summary>
+    public long GrammarTicks { get; private set; }
 
     /// <summary>Queues a sequence, or refuses it at once when the queue is full.</summary>
     public void Enqueue(ActiveSequence sequence)
@@ -432,14 +436,36 @@ internal sealed class GenerationScheduler : IDisposable
 
     private void Emit(ActiveSequence sequence, ReadOnlySpan<float> logits)
     {
-        var token = sequence.Sampler.Sample(logits);
+        int token;
+        var grammar = sequence.Grammar;
+        if (grammar is { Active: true })
+        {
+            var started = Stopwatch.GetTimestamp();
+            // The budget this token included: output under a grammar finishes by max_tokens whenever it can.
+            var remaining = Math.Min(sequence.Request.MaxTokens - sequence.CompletionTokens, _description.ContextLength - sequence.Kv!.Length);
+            var allowed = grammar.AllowedTokens(remaining);
+            GrammarTicks += Stopwatch.GetTimestamp() - started;
+            token = sequence.Sampler.Sample(logits, allowed);
+        }
+        else
+        {
+            token = sequence.Sampler.Sample(logits);
+        }
+
         sequence.CompletionTokens++;
         sequence.Generated.Add(token);
         var request = sequence.Request;
-        if (request.StopAtEos && _isEos[token])
+        if (_isEos[token] && (request.StopAtEos || grammar is { IsAccepting: true }))
         {
             Finish(sequence, FinishReason.Stop);
             return;
+        }
+
+        if (grammar is not null)
+        {
+            var started = Stopwatch.GetTimestamp();
+            grammar.Accept(token);
+            GrammarTicks += Stopwatch.GetTimestamp() - started;
         }
 
         var text = sequence.StopMatcher.Process(sequence.Detokenizer.Push(token));
@@ -453,8 +479,9 @@ internal sealed class GenerationScheduler : IDisposable
             Step = Steps,
         });
 
-        if (stopped)
+        if (stopped || grammar is { IsComplete: true })
         {
+            // A complete grammar allows nothing but EOS: end here rather than spend a step sampling it.
             Finish(sequence, FinishReason.Stop);
         }
         else if (sequence.CompletionTokens >= request.MaxTokens)

@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using Maas.Engine.Checkpoints;
 using Maas.Engine.KvCache;
 using Maas.Engine.Model;
+using Maas.Engine.Sampling;
+using Maas.Grammar;
 using Maas.Tokenization;
 
 namespace Maas.Engine.Serving;
@@ -16,6 +18,8 @@ public sealed class InferenceEngine : ITextGenerator
     private readonly PagedKvCache _cache;
     private readonly TextTokenizer _tokenizer;
     private readonly GenerationScheduler _scheduler;
+    private readonly Lazy<TokenVocabulary> _grammarVocabulary;
+    private readonly ConditionalWeakTable<Grammar.Grammar, TokenGrammar> _tokenGrammars = [];
 
     private InferenceEngine(DeepseekModel model, PagedKvCache cache, TextTokenizer tokenizer, ModelDescription description, InferenceEngineOptions options)
     {
@@ -24,6 +28,7 @@ public sealed class InferenceEngine : ITextGenerator
         _tokenizer = tokenizer;
         Model = description;
         _scheduler = new GenerationScheduler(model, cache, tokenizer, description, options);
+        _grammarVocabulary = new Lazy<TokenVocabulary>(() => GrammarVocabulary.From(tokenizer), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public ModelDescription Model { get; }
@@ -95,7 +100,7 @@ public sealed class InferenceEngine : ITextGenerator
     {
         ArgumentNullException.ThrowIfNull(request);
         var prompt = Validate(request);
-        var sequence = new ActiveSequence(request, prompt, _tokenizer, Model.VocabSize);
+        var sequence = new ActiveSequence(request, prompt, _tokenizer, Model.VocabSize, request.Grammar is { } grammar ? TokenGrammarFor(grammar).CreateMatcher() : null);
         using var registration = cancellationToken.Register(static state =>
         {
             var (s, scheduler) = ((ActiveSequence, GenerationScheduler))state!;
@@ -121,6 +126,17 @@ public sealed class InferenceEngine : ITextGenerator
             }
         }
     }
+
+    /// <summary>
+    /// The grammar paired with this model's vocabulary: one per grammar instance, so every sequence using a cached
+    /// grammar shares its token masks.
+    /// </summary>
+    /// <exception cref="GrammarException">The tokenizer lacks a special token the grammar needs.</exception>
+    public TokenGrammar TokenGrammarFor(Grammar.Grammar grammar) =>
+        _tokenGrammars.GetValue(grammar, g => new TokenGrammar(g, _grammarVocabulary.Value));
+
+    /// <summary>Time the scheduler spent on grammar masks and grammar steps (Stopwatch ticks), for benchmarks.</summary>
+    public long GrammarTicks => _scheduler.GrammarTicks;
 
     public ValueTask DisposeAsync()
     {

@@ -24,4 +24,7 @@ public sealed record SamplingParameters
 
     /// <summary>Number of alternatives (0..20) returned with each token when <see cref="Logprobs"/> is set.</summary>
     public int TopLogprobs { get; init; }
+
+    /// <summary>OpenAI's logit_bias: added to the token's logit before anything else (ids beyond the vocabulary are ignored).</summary>
+    public IReadOnlyList<KeyValuePair<int, float>> LogitBias { get; init; } = [];
 }

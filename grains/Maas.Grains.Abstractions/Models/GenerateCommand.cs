@@ -49,4 +49,8 @@ public sealed record GenerateCommand
     /// </summary>
     [Id(10)]
     public int TenantWeight { get; init; } = 1;
+
+    /// <summary>Structured output or tool calls the tokens must form (response_format, tools); null: free text.</summary>
+    [Id(11)]
+    public OutputConstraint? Constraint { get; init; }
 }

@@ -29,4 +29,8 @@ public sealed record SamplingOptions
 
     [Id(7)]
     public int TopLogprobs { get; init; }
+
+    /// <summary>OpenAI's logit_bias: token id → bias in [-100, 100], added to the logit before sampling.</summary>
+    [Id(8)]
+    public Dictionary<int, float>? LogitBias { get; init; }
 }

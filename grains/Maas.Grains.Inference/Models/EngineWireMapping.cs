@@ -27,7 +27,11 @@ public static class EngineWireMapping
             FrequencyPenalty = command.Sampling.FrequencyPenalty,
             Logprobs = command.Sampling.Logprobs,
             TopLogprobs = command.Sampling.TopLogprobs,
+            LogitBias = command.Sampling.LogitBias is { } bias ? [.. bias] : [],
         },
+
+        // Compiled once per process per constraint (OutputConstraint's cache); the engine pairs it with its vocabulary once.
+        Grammar = command.Constraint?.Compile(),
     };
 
     public static TokenChunk ToWire(this GenerationEvent e) => new()

@@ -62,6 +62,11 @@ public sealed partial class GenerationPipeline(
                 $"'{request.MaxTokensParam}' is {requested}, but this model's maximum context length is {contextLength} tokens."));
         }
 
+        if (request.Constraint?.Kind == OutputConstraintKind.ToolCalls && !ToolCallStreamParser.Supports(model.Tokenizer))
+        {
+            throw new ApiErrorException(ApiError.InvalidValue("tools", $"The model '{model.Id}' has no tool-call tokens in its tokenizer; it cannot call tools.", "unsupported_value"));
+        }
+
         // Cheap bounds only before admission: no tokenizer runs for a request that will not be admitted.
         var size = PromptSize.Of(request);
         var characterLimit = (long)contextLength * _charactersPerContextToken;
@@ -121,10 +126,13 @@ public sealed partial class GenerationPipeline(
                 Sampling = request.Sampling,
                 Stop = request.Stop,
                 IgnoreEos = request.IgnoreEos,
-                SkipSpecialTokens = request.SkipSpecialTokens,
+                // Tool calls are read by their marker tokens' ids, so markers never reach the text.
+                SkipSpecialTokens = request.SkipSpecialTokens || request.ToolCallsExpected,
                 ConsumerLease = _consumerLease,
                 Batch = identity.Source == UsageSource.Batch,
+                Constraint = request.Constraint,
             };
+            var toolCalls = request.ToolCallsExpected ? ToolCallStreamParser.For(model.Tokenizer) : null;
             progress = new GenerationProgress(model, request.Sampling.Logprobs, promptTokens.Length, request.ReceivedTimestamp);
             IAsyncEnumerator<TokenChunk> tokens;
             try
@@ -147,13 +155,14 @@ public sealed partial class GenerationPipeline(
                 while (await NextAsync(tokens, replica, progress, request, command.MaxTokens, identity.RequestId, cancellationToken))
                 {
                     last = Observe(progress, tokens.Current, model.Id);
-                    yield return last;
+                    yield return toolCalls is null ? last : toolCalls.Parse(last);
                 }
 
                 if (last?.FinishReason is null)
                 {
                     // The replica always ends with a finish chunk; should it not, the client still gets a finish and usage.
-                    yield return new GenerationUpdate("", null, progress.FinishReason, progress.Usage);
+                    var final = new GenerationUpdate("", null, progress.FinishReason, progress.Usage);
+                    yield return toolCalls is null ? final : toolCalls.Parse(final);
                 }
             }
 

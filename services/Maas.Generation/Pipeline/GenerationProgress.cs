@@ -66,14 +66,14 @@ internal sealed class GenerationProgress(ServedModel model, bool wantsLogprobs, 
 
         if (chunk.Finish is not { } finish)
         {
-            return new GenerationUpdate(chunk.Text, logprob, null, null);
+            return new GenerationUpdate(chunk.Text, logprob, null, null, chunk.TokenId);
         }
 
         Finish = finish;
         PromptTokens = chunk.PromptTokens > 0 ? chunk.PromptTokens : PromptTokens;
         CachedPromptTokens = chunk.CachedPromptTokens;
         CompletionTokens = Math.Max(CompletionTokens, chunk.CompletionTokens);
-        return new GenerationUpdate(chunk.Text, logprob, FinishReason, Usage);
+        return new GenerationUpdate(chunk.Text, logprob, FinishReason, Usage, chunk.TokenId);
     }
 
     /// <summary>OpenAI's finish_reason: "length" when max_tokens or the context ran out, else "stop".</summary>

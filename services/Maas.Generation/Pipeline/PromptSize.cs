@@ -30,6 +30,12 @@ public readonly record struct PromptSize(long Characters, long TokenBound)
         {
             characters += message.Content.Length;
             bytes += Encoding.UTF8.GetByteCount(message.Content) + TemplateTokensPerMessage;
+            foreach (var call in message.ToolCalls ?? [])
+            {
+                // Name, arguments and the call's own markers and fences.
+                characters += call.Name.Length + call.Arguments.Length;
+                bytes += Encoding.UTF8.GetByteCount(call.Name) + Encoding.UTF8.GetByteCount(call.Arguments) + TemplateTokensPerMessage;
+            }
         }
 
         return new PromptSize(characters, bytes);

@@ -50,6 +50,20 @@ public sealed record GenerationRequestBody
     /// <summary>Extension (vLLM): keep generating past end-of-sequence tokens.</summary>
     public bool? IgnoreEos { get; init; }
 
+    /// <summary>{"type": "text" | "json_object" | "json_schema", "json_schema": {...}}; checked by <see cref="StructuredOutputRequest"/>.</summary>
+    public JsonElement? ResponseFormat { get; init; }
+
+    /// <summary>[{"type": "function", "function": {"name", "description", "parameters", "strict"}}].</summary>
+    public JsonElement? Tools { get; init; }
+
+    /// <summary>"none" | "auto" | "required" | {"type": "function", "function": {"name"}}.</summary>
+    public JsonElement? ToolChoice { get; init; }
+
+    public bool? ParallelToolCalls { get; init; }
+
+    /// <summary>{"token id": bias}.</summary>
+    public JsonElement? LogitBias { get; init; }
+
     /// <summary>Extension (vLLM): false renders sampled special and added tokens into the text; true (default) leaves them out.</summary>
     public bool? SkipSpecialTokens { get; init; }
 }

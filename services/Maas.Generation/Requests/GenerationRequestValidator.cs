@@ -49,6 +49,7 @@ public static class GenerationRequestValidator
                 $"'{malformed}' is not valid text: it holds invalid UTF-8 or an unpaired UTF-16 surrogate escape.", "invalid_encoding"));
         }
 
+        UnsupportedParameters.Check(root, kind);
         GenerationRequestBody body;
         try
         {
@@ -113,6 +114,13 @@ public static class GenerationRequestValidator
         var stop = ReadStop(body.Stop);
         var (logprobs, topLogprobs) = kind == GenerationKind.Chat ? ReadChatLogprobs(body) : ReadCompletionLogprobs(body);
 
+        var (constraint, toolCallsExpected, toolsPrompt) = StructuredOutputRequest.Read(body, kind);
+        var logitBias = StructuredOutputRequest.ReadLogitBias(body.LogitBias);
+        if (toolsPrompt is not null)
+        {
+            messages = [toolsPrompt, .. messages];
+        }
+
         var stream = body.Stream ?? false;
         if (body.StreamOptions is not null && !stream)
         {
@@ -137,7 +145,10 @@ public static class GenerationRequestValidator
                 FrequencyPenalty = (float)(body.FrequencyPenalty ?? 0),
                 Logprobs = logprobs,
                 TopLogprobs = topLogprobs,
+                LogitBias = logitBias,
             },
+            Constraint = constraint,
+            ToolCallsExpected = toolCallsExpected,
             Stop = stop,
             Stream = stream,
             IncludeUsage = body.StreamOptions?.IncludeUsage ?? false,
@@ -179,12 +190,44 @@ public static class GenerationRequestValidator
             role = role switch
             {
                 "system" or "developer" => "system",
-                "user" or "assistant" => role,
+                "user" or "assistant" or "tool" => role,
                 null => throw Fail(ApiError.Missing($"{at}.role")),
-                _ => throw Fail(ApiError.InvalidValue($"{at}.role", $"Unsupported role '{role}': use system, developer, user or assistant.", "unsupported_value")),
+                _ => throw Fail(ApiError.InvalidValue($"{at}.role", $"Unsupported role '{role}': use system, developer, user, assistant or tool.", "unsupported_value")),
             };
-            result.Add(new ChatMessage(role, ReadContent(message, at, role)));
+            result.Add(new ChatMessage(role, ReadContent(message, at, role), role == "assistant" ? ReadToolCalls(message, at) : null));
             i++;
+        }
+
+        return result;
+    }
+
+    /// <summary>An assistant turn's earlier tool calls (history), as the template renders them.</summary>
+    private static List<ChatToolCall>? ReadToolCalls(JsonElement message, string at)
+    {
+        if (!message.TryGetProperty("tool_calls", out var calls) || calls.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (calls.ValueKind != JsonValueKind.Array || calls.GetArrayLength() > MaxContentParts)
+        {
+            throw Fail(ApiError.InvalidValue($"{at}.tool_calls", $"'{at}.tool_calls' must be an array of tool calls.", "invalid_type"));
+        }
+
+        var result = new List<ChatToolCall>();
+        var i = 0;
+        foreach (var call in calls.EnumerateArray())
+        {
+            var param = $"{at}.tool_calls[{i++}]";
+            if (call.ValueKind != JsonValueKind.Object
+                || !call.TryGetProperty("function", out var function) || function.ValueKind != JsonValueKind.Object
+                || !function.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String
+                || !function.TryGetProperty("arguments", out var arguments) || arguments.ValueKind != JsonValueKind.String)
+            {
+                throw Fail(ApiError.InvalidValue(param, $"'{param}' must be {{\"type\": \"function\", \"function\": {{\"name\": ..., \"arguments\": \"...\"}}}}.", "invalid_type"));
+            }
+
+            result.Add(new ChatToolCall(name.GetString()!, arguments.GetString()!));
         }
 
         return result;

@@ -35,6 +35,12 @@ public sealed record ValidatedGeneration
     /// <summary>Leave sampled special and added tokens out of the text (default true).</summary>
     public bool SkipSpecialTokens { get; init; } = true;
 
+    /// <summary>What the output must be (response_format, tools); null: free text.</summary>
+    public OutputConstraint? Constraint { get; init; }
+
+    /// <summary>Tools were offered and may be called: the pipeline reads tool calls out of the output.</summary>
+    public bool ToolCallsExpected { get; init; }
+
     /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the request's arrival, for time to first token and duration.</summary>
     public long ReceivedTimestamp { get; init; }
 

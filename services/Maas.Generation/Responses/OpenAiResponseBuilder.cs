@@ -17,6 +17,7 @@ public sealed class OpenAiResponseBuilder(GenerationKind kind, string id, long c
     private readonly List<float> _tokenLogprobs = [];
     private readonly List<IReadOnlyDictionary<string, float>> _topLogprobs = [];
     private readonly List<int> _textOffsets = [];
+    private readonly List<(string Id, string Name, StringBuilder Arguments)> _toolCalls = [];
     private string _finishReason = "stop";
     private CompletionUsage _usage = new(0, 0, 0, new PromptTokensDetails(0));
 
@@ -48,8 +49,22 @@ public sealed class OpenAiResponseBuilder(GenerationKind kind, string id, long c
         }
 
         _text.Append(update.Text);
+        if (update.ToolCall is { } call)
+        {
+            if (call.Id is not null)
+            {
+                _toolCalls.Add((call.Id, call.Function.Name ?? "", new StringBuilder()));
+            }
+
+            _toolCalls[call.Index].Arguments.Append(call.Function.Arguments);
+        }
+
         object? content = null;
-        if (update.Text.Length > 0 || update.Logprob is not null)
+        if (update.ToolCall is not null && kind == GenerationKind.Chat)
+        {
+            content = ChatChunk(new ChatDelta(null, null, [update.ToolCall]), update.Logprob is null ? null : new ChatLogprobs([update.Logprob]), null);
+        }
+        else if (update.Text.Length > 0 || update.Logprob is not null)
         {
             content = kind == GenerationKind.Chat
                 ? ChatChunk(new ChatDelta(null, update.Text), update.Logprob is null ? null : new ChatLogprobs([update.Logprob]), null)
@@ -79,9 +94,15 @@ public sealed class OpenAiResponseBuilder(GenerationKind kind, string id, long c
     /// <summary>The whole response of a non-streaming request.</summary>
     public object Completion() => kind == GenerationKind.Chat
         ? new ChatCompletion(Id, created, model,
-            [new ChatChoice(0, new ChatResponseMessage("assistant", _text.ToString()), logprobs ? new ChatLogprobs(_chatLogprobs) : null, _finishReason)], _usage, null)
+            [new ChatChoice(0, Message(), logprobs ? new ChatLogprobs(_chatLogprobs) : null, _finishReason)], _usage, null)
         : new TextCompletion(Id, created, model,
             [new TextChoice(_text.ToString(), 0, logprobs ? new TextLogprobs(_tokens, _tokenLogprobs, _topLogprobs, _textOffsets) : null, _finishReason)], _usage, null);
+
+    /// <summary>The assistant message: tool calls when the model made any (content null unless it also wrote text).</summary>
+    private ChatResponseMessage Message() => _toolCalls.Count == 0
+        ? new ChatResponseMessage("assistant", _text.ToString())
+        : new ChatResponseMessage("assistant", _text.Length == 0 ? null : _text.ToString(),
+            [.. _toolCalls.Select(c => new ChatToolCall(c.Id, new ChatFunctionCall(c.Name, c.Arguments.ToString())))]);
 
     private ChatCompletionChunk ChatChunk(ChatDelta delta, ChatLogprobs? chunkLogprobs, string? finishReason) =>
         new(Id, created, model, [new ChatChunkChoice(0, delta, chunkLogprobs, finishReason)], null, null);

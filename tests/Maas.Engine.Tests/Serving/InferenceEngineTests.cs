@@ -63,6 +63,33 @@ public sealed class InferenceEngineTests(RandomModelFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Constrained_and_free_sequences_share_a_batch_and_only_the_constrained_ones_are_masked()
+    {
+        var grammar = Maas.Grammar.GrammarCompiler.JsonSchema(Maas.Testing.SchemaCorpus.MaintenanceTicket, "schema");
+        var schema = Json.Schema.JsonSchema.FromText(Maas.Testing.SchemaCorpus.MaintenanceTicket);
+        var sampling = new SamplingParameters { Temperature = 1, Seed = 3 };
+        var freeAlone = await RunAsync(Engine, Request("free-alone", Prompt("Ticket:"), 24, sampling));
+
+        var stepsBefore = Engine.Steps;
+        var runs = await Task.WhenAll(
+            RunAsync(Engine, Request("free", Prompt("Ticket:"), 24, sampling)),
+            RunAsync(Engine, Request("json-1", Prompt("Ticket:"), 400, sampling) with { Grammar = grammar, StopAtEos = true }),
+            RunAsync(Engine, Request("json-2", Prompt("Ticket:"), 400, sampling with { Seed = 4 }) with { Grammar = grammar, StopAtEos = true }));
+        var steps = Engine.Steps - stepsBefore;
+
+        // The free sequence drew the same tokens as alone: masks are per sequence, never per batch.
+        Assert.Equal(freeAlone.Tokens, runs[0].Tokens);
+        foreach (var constrained in runs[1..])
+        {
+            Assert.Equal(FinishReason.Stop, constrained.Final.Finish);
+            using var document = System.Text.Json.JsonDocument.Parse(constrained.Text);
+            Assert.True(schema.Evaluate(document.RootElement, new Json.Schema.EvaluationOptions { RequireFormatValidation = true }).IsValid, constrained.Text);
+        }
+
+        Assert.True(steps < runs.Sum(r => r.Tokens.Count), $"expected shared steps, took {steps}");
+    }
+
+    [Fact]
     public async Task Sequences_in_one_batch_get_the_same_tokens_as_alone()
     {
         string[] texts = ["Valve 7 reports", "Temperature of the kiln", "A", "Shift report for the night crew at plant 3", "Maintenance", "Error code 0x1F", "Hello", "Torque"];
