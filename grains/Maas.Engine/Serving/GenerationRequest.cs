@@ -22,4 +22,10 @@ public sealed record GenerationRequest
     /// vLLM's skip_special_tokens does by default; they still count as generated tokens and show in logprobs.
     /// </summary>
     public bool SkipSpecialTokens { get; init; } = true;
+
+    /// <summary>
+    /// A tenant fine-tune's replacement experts (<see cref="InferenceEngine.LoadFineTune"/>) this sequence runs with; null:
+    /// the base model. The sequence holds a lease on them from the call until it leaves the batch.
+    /// </summary>
+    public Experts.FineTuneExperts? FineTune { get; init; }
 }

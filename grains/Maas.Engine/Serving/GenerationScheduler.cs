@@ -186,7 +186,7 @@ internal sealed class GenerationScheduler : IDisposable
         {
             if (sequence.PromptComplete && budget > 0)
             {
-                _batch.Add(sequence.Kv!, sequence.DecodeInput, allLogits: false);
+                _batch.Add(sequence.Kv!, sequence.DecodeInput, allLogits: false, fineTune: sequence.Request.FineTune);
                 _stepSequences.Add(sequence);
                 budget--;
             }
@@ -198,7 +198,7 @@ internal sealed class GenerationScheduler : IDisposable
             if (!sequence.PromptComplete && budget > 0)
             {
                 var chunk = Math.Min(budget, sequence.PromptTokens.Length - sequence.PromptDone);
-                _batch.Add(sequence.Kv!, sequence.PromptTokens.AsSpan(sequence.PromptDone, chunk), allLogits: false);
+                _batch.Add(sequence.Kv!, sequence.PromptTokens.AsSpan(sequence.PromptDone, chunk), allLogits: false, fineTune: sequence.Request.FineTune);
                 _stepSequences.Add(sequence);
                 sequence.PromptDone += chunk;
                 budget -= chunk;
@@ -293,6 +293,7 @@ internal sealed class GenerationScheduler : IDisposable
         }
 
         sequence.Finished = true;
+        sequence.ReleaseFineTune();
         if (reason != FinishReason.Cancelled)
         {
             // Text held back for a possible stop string or an unfinished character is released at the end.
@@ -316,6 +317,7 @@ internal sealed class GenerationScheduler : IDisposable
     private static void Fail(ActiveSequence sequence, Exception error)
     {
         sequence.Finished = true;
+        sequence.ReleaseFineTune();
         sequence.Events.Writer.TryComplete(error);
     }
 
