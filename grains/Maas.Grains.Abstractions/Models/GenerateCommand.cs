@@ -38,4 +38,8 @@ public sealed record GenerateCommand
     /// </summary>
     [Id(8)]
     public TimeSpan ConsumerLease { get; init; }
+
+    /// <summary>The tenant fine-tune whose replacement experts this sequence runs with; null: the base model.</summary>
+    [Id(9)]
+    public FineTunes.FineTuneRef? FineTune { get; init; }
 }
