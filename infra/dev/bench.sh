@@ -2,7 +2,7 @@
 # `make bench`: the metering path into PostgreSQL (records/s, latency added at 500 requests/s); the engine benchmark
 # on a random DeepSeek-V2-Lite-shaped 8-layer FP8 checkpoint (2 threads): prefill of 512 and 2,048 tokens, decode at
 # batch 1 and 16 after 32-token prompts and at batch 1 over 512 / 2,048 / 8,192 tokens of (synthetic) context; the Q8
-# and attention kernel harnesses; then the BenchmarkDotNet micro-benchmarks. Never run by CI.
+# and attention kernel harnesses; tenant fine-tunes in mixed batches; then the BenchmarkDotNet micro-benchmarks. Never run by CI.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -29,6 +29,10 @@ for weights in $WEIGHTS; do
     --cases 1x512:1,1x2048:1,1x32:32,16x32:32 --contexts 512,2048,8192
   echo
 done
+
+echo "== fine-tunes: 8 tenants' fine-tunes (8% of routed experts) in one batch vs the base; cold start; memory"
+dotnet run -c Release --project tests/Maas.Benchmarks -- finetunes --model "$MODEL" --threads "$THREADS"
+echo
 
 echo "== kernels: one MoE layer and lm_head at batch 1-32"
 dotnet run -c Release --project tests/Maas.Benchmarks -- kernels --threads "$THREADS"

@@ -1,4 +1,5 @@
 using Maas.Api.Completions;
+using Maas.Api.FineTunes;
 using Maas.Api.Gateway;
 using Maas.Api.Metrics;
 using Maas.Api.Models;
@@ -55,6 +56,7 @@ public static class ApiApplication
         v1.MapModelsEndpoints();
         v1.MapCompletionEndpoints();
         v1.MapUsageEndpoints();
+        v1.MapFineTuneEndpoints();
         return app;
     }
 }

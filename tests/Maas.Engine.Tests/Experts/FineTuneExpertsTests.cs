@@ -1,6 +1,4 @@
 using Maas.Checkpoints;
-using Maas.Checkpoints.FineTunes;
-using Maas.Engine.Checkpoints;
 using Maas.Engine.Experts;
 using Maas.Engine.KvCache;
 using Maas.Engine.Model;
@@ -140,30 +138,10 @@ public sealed class FineTuneExpertsTests(ITestOutputHelper output)
     }
 
     /// <summary>The base checkpoint with the fine-tune's experts written over the base ones: the static reference.</summary>
-    private static unsafe string Merge(string baseFolder, string fineTuneFolder)
+    private static string Merge(string baseFolder, string fineTuneFolder)
     {
-        var replacements = new Dictionary<string, (string Dtype, byte[] Bytes)>(StringComparer.Ordinal);
-        using (SafetensorsFile file = SafetensorsFile.Open(Path.Combine(fineTuneFolder, "model.safetensors")))
-        {
-            foreach (string name in file.TensorNames)
-            {
-                file.TryGet(name, out SafetensorsTensor tensor);
-                string canonical = name.StartsWith("model.", StringComparison.Ordinal) ? name : "model." + name;
-                replacements[canonical] = (tensor.DtypeName, new ReadOnlySpan<byte>(tensor.Data, checked((int)tensor.ByteLength)).ToArray());
-            }
-        }
-
-        Assert.Equal(FineTuneManifest.Validate(fineTuneFolder, ModelConfig.Load(baseFolder)).ExpertCount * 3, replacements.Count);
-        return CheckpointRewriter.Rewrite(baseFolder, "merged", (writer, name, dtype, shape, bytes) =>
-        {
-            if (replacements.TryGetValue(name, out var replacement))
-            {
-                CheckpointRewriter.Copy(writer, name, replacement.Dtype, shape, replacement.Bytes);
-            }
-            else
-            {
-                CheckpointRewriter.Copy(writer, name, dtype, shape, bytes);
-            }
-        });
+        string folder = CheckpointRewriter.TempFolder("merged");
+        FineTuneMerger.Merge(baseFolder, fineTuneFolder, folder);
+        return folder;
     }
 }
