@@ -82,11 +82,17 @@ public sealed class SpecialTokensThroughGatewayTests(PlatformFixture platform)
         var body = new { model = PlatformFixture.Model, prompt = "温度 🦀", max_tokens = 200, temperature = 1.2, seed = 7, ignore_eos = true };
         using var http = OpenAiClients.Http(platform, platform.Main);
         using var whole = await http.PostAsJsonAsync("/v1/completions", body);
-        using var json = JsonDocument.Parse(await whole.Content.ReadAsStringAsync());
+        var wholeText = await whole.Content.ReadAsStringAsync();
+        Assert.True(whole.IsSuccessStatusCode, wholeText);
+        using var json = JsonDocument.Parse(wholeText);
         var expected = json.RootElement.GetProperty("choices")[0].GetProperty("text").GetString()!;
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions") { Content = JsonContent.Create(new { body.model, body.prompt, body.max_tokens, body.temperature, body.seed, body.ignore_eos, stream = true }) };
         using var streamed = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        if (!streamed.IsSuccessStatusCode)
+        {
+            Assert.Fail($"{(int)streamed.StatusCode}: {await streamed.Content.ReadAsStringAsync()}");
+        }
         var text = new System.Text.StringBuilder();
         var chunks = 0;
         using var reader = new StreamReader(await streamed.Content.ReadAsStreamAsync());
