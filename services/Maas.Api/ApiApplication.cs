@@ -46,6 +46,7 @@ public static class ApiApplication
         builder.Services.AddOptions<GatewaySignatureOptions>().BindConfiguration(GatewaySignatureOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<GatewayReplayGuard>();
         builder.Services.AddSingleton<ApiMetrics>();
+        builder.Services.AddSingleton<FineTuneUnloader>();
 
         var app = builder.Build();
         app.UseMiddleware<RequestIdMiddleware>();

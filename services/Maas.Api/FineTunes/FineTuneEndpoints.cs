@@ -148,7 +148,7 @@ public static class FineTuneEndpoints
         await context.Response.WriteAsJsonAsync(FineTuneCard.From(row), OpenAiJson.Options, context.RequestAborted);
     }
 
-    private static async Task DeleteAsync(HttpContext context, string id, FineTuneDirectory fineTunes, MaasDbContext db)
+    private static async Task DeleteAsync(HttpContext context, string id, FineTuneDirectory fineTunes, FineTuneUnloader unloader, MaasDbContext db)
     {
         var deleted = await fineTunes.Store.DeleteAsync(db, context.GetRequestIdentity().TenantId, id, context.RequestAborted);
         if (deleted.Count == 0)
@@ -157,7 +157,7 @@ public static class FineTuneEndpoints
             return;
         }
 
-        await fineTunes.UnloadEverywhereAsync(deleted, context.RequestAborted);
+        await unloader.UnloadEverywhereAsync(deleted, context.RequestAborted);
         await context.Response.WriteAsJsonAsync(new FineTuneDeleted(id, true), OpenAiJson.Options, context.RequestAborted);
     }
 }

@@ -86,7 +86,8 @@ public sealed partial class GenerationPipeline(
             identity.KeyId,
             model.Id,
             request.MaxTokens ?? Math.Min(contextLength - 1, DefaultMaxTokensCap),
-            (int)Math.Min(size.TokenBound, contextLength)));
+            (int)Math.Min(size.TokenBound, contextLength),
+            fineTune?.Id));
         if (!admission.Allowed)
         {
             throw new ApiErrorException(ToApiError(admission));
