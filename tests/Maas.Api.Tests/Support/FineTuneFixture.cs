@@ -55,6 +55,11 @@ public sealed class FineTuneFixture : IAsyncLifetime
                 ["Maas:FineTunes:ArtifactRoot"] = ArtifactRoot,
                 ["Maas:FineTunes:MaxUploadBytes"] = MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Maas:Api:MaxRequestBodyBytes"] = (16 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture),
+
+                // The first request of each model loads its 128K-token tokenizer; on a machine at load 80 that took over
+                // the default 10 s. These tests are not about tokenizing.
+                ["Maas:Generation:TokenizationTimeout"] = "00:02:00",
+                ["Maas:Generation:TokenizationQueueTimeout"] = "00:02:00",
             });
         _worker = await WorkerProcesses.StartAsync(_api.Primary, BaseModel, BaseFolder, TimeSpan.FromMinutes(5), extraSettings: new Dictionary<string, string>
         {
