@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: the metering path into PostgreSQL (records/s, latency added at 500 requests/s); the engine benchmark
+# `make bench`: the metering path into PostgreSQL (records/s, latency added at 500 requests/s); another tenant's
+# 1-token request while one tenant floods 100 requests and 8 x 1 MB '<' bodies (p50/p99); the engine benchmark
 # on a random DeepSeek-V2-Lite-shaped 8-layer FP8 checkpoint (2 threads): prefill of 512 and 2,048 tokens, decode at
 # batch 1 and 16 after 32-token prompts and at batch 1 over 512 / 2,048 / 8,192 tokens of (synthetic) context; the Q8
 # and attention kernel harnesses; tenant fine-tunes in mixed batches; then the BenchmarkDotNet micro-benchmarks. Never run by CI.
@@ -15,6 +16,11 @@ infra/dev/deps.sh start
 eval "$(infra/dev/deps.sh env)"
 export MAAS_POSTGRES
 dotnet run -c Release --project tests/Maas.Benchmarks -- metering ${METERING_BENCH_ARGS:-}
+echo
+
+echo "== fairness: another tenant's 1-token request while one tenant floods (gateway, api and worker processes)"
+dotnet build Maas.sln -c Release -v q -nologo >/dev/null
+dotnet run -c Release --project tests/Maas.Benchmarks -- fairness ${FAIRNESS_BENCH_ARGS:-}
 echo
 
 dotnet build services/Maas.Cli -c Release -v q -nologo >/dev/null

@@ -31,6 +31,7 @@ public static class GenerationServiceCollectionExtensions
         services.TryAddSingleton<FineTuneDirectory>();
         services.TryAddSingleton<PromptEncoder>();
         services.TryAddSingleton<ReplicaSelector>();
+        services.TryAddSingleton<ReplicaCapacities>();
         services.TryAddSingleton<GenerationMetrics>();
         services.AddMaasPriceBook();
         services.TryAddSingleton<ModelPriceCoverage>();

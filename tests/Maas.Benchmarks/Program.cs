@@ -1,9 +1,10 @@
 using Maas.Benchmarks.Engine;
 using Maas.Benchmarks.Platform;
 
-// `latency` measures a running platform, `gateway` the gateway alone in-process, `metering` the durable usage path
-// into PostgreSQL, `kernels` the engine's decode kernels, `attention` its MLA attention, `finetunes` tenant fine-tunes
-// in mixed batches; anything else goes to
+// `latency` measures a running platform, `fairness` one tenant's request while another floods platform processes it
+// starts, `gateway` the gateway alone in-process, `metering` the durable usage path into PostgreSQL, `kernels` the
+// engine's decode kernels, `attention` its MLA attention, `finetunes` tenant fine-tunes in mixed batches; anything
+// else goes to
 // BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "latency")
 {
@@ -13,6 +14,11 @@ if (args.Length > 0 && args[0] == "latency")
 if (args.Length > 0 && args[0] == "gateway")
 {
     return await GatewayOverhead.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "fairness")
+{
+    return await TenantFairness.RunAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "metering")

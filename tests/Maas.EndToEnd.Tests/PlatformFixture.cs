@@ -19,6 +19,14 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     /// <summary>The same checkpoint served with SpecialTokensInPrompts on: completions prompts may hold control tokens.</summary>
     public const string RawPromptModel = "e2e-model-raw";
+
+    /// <summary>The same checkpoint on an engine of one batch slot, a queue of one and a 1 s queue deadline.</summary>
+    public const string OneSlotModel = "e2e-model-one-slot";
+
+    /// <summary>The same checkpoint on an engine whose KV cache holds <see cref="SmallKvCacheTokens"/> tokens.</summary>
+    public const string SmallKvModel = "e2e-model-small-kv";
+
+    public const int SmallKvCacheTokens = 256;
     public const string SigningSecret = "e2e-signing-secret-0123456789abcdef";
     public const int GatewayBodyLimit = 256 * 1024;
     public const int RateLimitedRpm = 3;
@@ -64,7 +72,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         RandomCheckpointWriter.Write(CheckpointFolder, CheckpointShape.Tiny, layers: 2, WeightPrecision.Bf16,
             TestEnvironment.DeepSeekV3TokenizerFolder, seed: 11);
         Database = await PostgresTestDatabase.CreateAsync();
-        await TestPrices.SeedAsync(Database, Model, RawPromptModel);
+        await TestPrices.SeedAsync(Database, Model, RawPromptModel, OneSlotModel, SmallKvModel);
         Main = await CreateTenantAsync("e2e-main-" + _suffix, [], 1000);
         Restricted = await CreateTenantAsync("e2e-restricted-" + _suffix, ["no-such-model"], 1000);
         Limited = await CreateTenantAsync("e2e-limited-" + _suffix, [], RateLimitedRpm);
@@ -85,6 +93,14 @@ public sealed class PlatformFixture : IAsyncLifetime
             ["Maas:Models:1:Id"] = RawPromptModel,
             ["Maas:Models:1:Path"] = CheckpointFolder,
             ["Maas:Models:1:SpecialTokensInPrompts"] = "true",
+            ["Maas:Models:2:Id"] = OneSlotModel,
+            ["Maas:Models:2:Path"] = CheckpointFolder,
+            ["Maas:Models:2:MaxBatchSequences"] = "1",
+            ["Maas:Models:2:MaxQueuedSequences"] = "1",
+            ["Maas:Models:2:MaxQueueWait"] = "00:00:01",
+            ["Maas:Models:3:Id"] = SmallKvModel,
+            ["Maas:Models:3:Path"] = CheckpointFolder,
+            ["Maas:Models:3:KvCacheTokens"] = SmallKvCacheTokens.ToString(CultureInfo.InvariantCulture),
         };
 
         var api = Silo(apiSilo);

@@ -25,6 +25,21 @@ public sealed class TenantGrainTests(SiloClusterFixture fixture)
     }
 
     [Fact]
+    public async Task The_scheduling_weight_comes_from_the_tenants_plan_and_goes_with_each_admission()
+    {
+        var premium = fixture.Client.GetGrain<ITenantGrain>(SeededTenants.B);
+        var standard = fixture.Client.GetGrain<ITenantGrain>(SeededTenants.A);
+
+        var admitted = await premium.AdmitAsync(new AdmissionRequest("weighted", "key-b", SeededTenants.ModelB, MaxTokens: 16, PromptTokens: 16));
+        await premium.ReleaseAsync("weighted", SettledUsage.None);
+
+        Assert.True(admitted.Allowed);
+        Assert.Equal(3, admitted.SchedulingWeight);
+        Assert.Equal(3, (await premium.GetPolicyAsync()).SchedulingWeight);
+        Assert.Equal(1, (await standard.GetPolicyAsync()).SchedulingWeight);
+    }
+
+    [Fact]
     public async Task Admitting_the_same_request_id_twice_holds_one_slot()
     {
         var tenant = fixture.Client.GetGrain<ITenantGrain>(SeededTenants.Single);

@@ -23,7 +23,10 @@ public static class SeededTenants
     /// <summary>May use model-a only.</summary>
     public const string A = "tenant-a";
 
-    /// <summary>May use model-b only.</summary>
+    /// <summary>Tenant B's plan (the silo tests give it scheduling weight 3; the other tenants are on "standard").</summary>
+    public const string PremiumPlan = "premium";
+
+    /// <summary>May use model-b only; on <see cref="PremiumPlan"/>.</summary>
     public const string B = "tenant-b";
 
     /// <summary>Empty allowed list: every model.</summary>
@@ -58,7 +61,7 @@ public static class SeededTenants
         await using var db = database.CreateContext();
         db.Tenants.AddRange(
             new Tenant { Id = A, Name = "Tenant A", AllowedModels = [ModelA], MaxConcurrentRequests = 4 },
-            new Tenant { Id = B, Name = "Tenant B", AllowedModels = [ModelB], MaxConcurrentRequests = 4 },
+            new Tenant { Id = B, Name = "Tenant B", Plan = PremiumPlan, AllowedModels = [ModelB], MaxConcurrentRequests = 4 },
             new Tenant { Id = All, Name = "Tenant All", AllowedModels = [], MaxConcurrentRequests = 4 },
             new Tenant { Id = Single, Name = "Tenant Single", AllowedModels = [], MaxConcurrentRequests = 1 },
             new Tenant { Id = Disabled, Name = "Tenant Disabled", AllowedModels = [], Disabled = true });

@@ -23,4 +23,7 @@ public sealed record GenerationEvent
     public int CachedPromptTokens { get; init; }
 
     public int CompletionTokens { get; init; }
+
+    /// <summary>The scheduler step (1-based count of forward passes) that produced this event; for tests and tracing.</summary>
+    public long Step { get; init; }
 }

@@ -23,6 +23,24 @@ public sealed record GenerationRequest
     /// </summary>
     public bool SkipSpecialTokens { get; init; } = true;
 
+    /// <summary>Interactive first; batch fills idle slots and gives them up when an interactive request waits.</summary>
+    public GenerationPriority Priority { get; init; } = GenerationPriority.Interactive;
+
+    /// <summary>
+    /// The tenant the request belongs to: waiting requests are admitted round-robin across tenants (within a priority
+    /// class), so one tenant's backlog cannot hold back another's requests.
+    /// </summary>
+    public string TenantId { get; init; } = "";
+
+    /// <summary>The tenant's share in that round-robin: a tenant of weight 2 is admitted twice per round (at least 1).</summary>
+    public int TenantWeight { get; init; } = 1;
+
+    /// <summary>
+    /// Longest wait for a batch slot before the request is refused (<see cref="GenerationRefusal.QueueTimeout"/>); null
+    /// uses <see cref="InferenceEngineOptions.MaxQueueWait"/>. Once it ran, a request is never refused for waiting.
+    /// </summary>
+    public TimeSpan? QueueTimeout { get; init; }
+
     /// <summary>
     /// A tenant fine-tune's replacement experts (<see cref="InferenceEngine.LoadFineTune"/>) this sequence runs with; null:
     /// the base model. The sequence holds a lease on them from the call until it leaves the batch.

@@ -40,6 +40,9 @@ public sealed class InferenceEngine : ITextGenerator
     /// <summary>Forward steps run so far (a step is one batch through the model).</summary>
     public long Steps => _scheduler.Steps;
 
+    /// <summary>Batch sequences that gave their slot to an interactive one so far.</summary>
+    public long Preemptions => _scheduler.Preemptions;
+
     public static InferenceEngine Load(InferenceEngineOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -77,7 +80,8 @@ public sealed class InferenceEngine : ITextGenerator
                 context,
                 eos,
                 (int)cache.BytesPerToken,
-                model.ParameterCount);
+                model.ParameterCount,
+                cache.PageCount * cache.PageSize);
             return new InferenceEngine(model, cache, tokenizer, description, options);
         }
         catch
@@ -155,6 +159,16 @@ public sealed class InferenceEngine : ITextGenerator
         if (count + 1 > Model.ContextLength)
         {
             throw new ArgumentException($"The prompt has {count} tokens; the context holds {Model.ContextLength}.", nameof(request));
+        }
+
+        // Pages for prompt + max_tokens (capped at the context) are reserved before a sequence starts: one that needs more
+        // than the whole cache could wait forever, so it is refused now.
+        var needed = Math.Min((long)count + request.MaxTokens, Model.ContextLength);
+        if (needed > Model.KvCacheTokens)
+        {
+            throw new GenerationRefusedException(GenerationRefusal.ExceedsKvCache, Model.KvCacheTokens,
+                $"The request needs KV cache for {needed} tokens ({count} in the prompt, up to {request.MaxTokens} to generate); " +
+                $"this replica's cache holds {Model.KvCacheTokens} tokens.");
         }
 
         var prompt = new int[count];

@@ -36,4 +36,17 @@ public sealed record InferenceEngineOptions
 
     /// <summary>Caps the model's context length (0 keeps the model's).</summary>
     public int MaxContextLength { get; init; }
+
+    /// <summary>Requests waiting for a batch slot at most; one more is refused at once (<see cref="GenerationRefusal.QueueFull"/>).</summary>
+    public int MaxQueuedSequences { get; init; } = 256;
+
+    /// <summary>Longest wait for a batch slot unless the request sets its own (<see cref="GenerationRequest.QueueTimeout"/>).</summary>
+    public TimeSpan MaxQueueWait { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How long a waiting request whose KV does not fit the free pages lets smaller requests behind it start first. Past
+    /// this, admission holds back everything else of its class until enough pages are free for it, so a large request
+    /// is delayed by small ones but never starved by them.
+    /// </summary>
+    public TimeSpan KvBypassWait { get; init; } = TimeSpan.FromSeconds(2);
 }

@@ -39,7 +39,18 @@ public sealed record GenerateCommand
     [Id(8)]
     public TimeSpan ConsumerLease { get; init; }
 
-    /// <summary>The tenant fine-tune whose replacement experts this sequence runs with; null: the base model.</summary>
+    /// <summary>Batch sequences run at lower priority than interactive ones in the engine's scheduler.</summary>
     [Id(9)]
+    public bool Batch { get; init; }
+
+    /// <summary>
+    /// The tenant's weight in the engine's round-robin across tenants (its policy's scheduling weight): waiting requests
+    /// of a tenant of weight 2 are admitted twice as often as those of a tenant of weight 1.
+    /// </summary>
+    [Id(10)]
+    public int TenantWeight { get; init; } = 1;
+
+    /// <summary>The tenant fine-tune whose replacement experts this sequence runs with; null: the base model.</summary>
+    [Id(11)]
     public FineTunes.FineTuneRef? FineTune { get; init; }
 }

@@ -12,7 +12,12 @@ public sealed record AdmissionResult(
     [property: Id(3)] int? RetryAfterSeconds,
     [property: Id(4)] TimeSpan LeaseDuration)
 {
-    public static AdmissionResult Admitted(TimeSpan leaseDuration) => new(true, AdmissionError.None, "", null, leaseDuration);
+    /// <summary>The tenant's <see cref="TenantPolicy.SchedulingWeight"/>, passed on to the engine with the request.</summary>
+    [Id(5)]
+    public int SchedulingWeight { get; init; } = 1;
+
+    public static AdmissionResult Admitted(TimeSpan leaseDuration, int schedulingWeight = 1) =>
+        new(true, AdmissionError.None, "", null, leaseDuration) { SchedulingWeight = schedulingWeight };
 
     public static AdmissionResult Refused(AdmissionError error, string message, int? retryAfterSeconds = null) =>
         new(false, error, message, retryAfterSeconds, TimeSpan.Zero);

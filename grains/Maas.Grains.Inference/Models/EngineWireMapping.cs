@@ -15,6 +15,9 @@ public static class EngineWireMapping
         Stop = command.Stop,
         StopAtEos = !command.IgnoreEos,
         SkipSpecialTokens = command.SkipSpecialTokens,
+        Priority = command.Batch ? GenerationPriority.Batch : GenerationPriority.Interactive,
+        TenantId = command.TenantId,
+        TenantWeight = command.TenantWeight,
         Sampling = new SamplingParameters
         {
             Temperature = command.Sampling.Temperature,
@@ -49,6 +52,14 @@ public static class EngineWireMapping
         _ => throw new ArgumentOutOfRangeException(nameof(finish), finish, null),
     };
 
+    public static ReplicaRefusal ToWire(this GenerationRefusal refusal) => refusal switch
+    {
+        GenerationRefusal.ExceedsKvCache => ReplicaRefusal.ExceedsKvCache,
+        GenerationRefusal.QueueFull => ReplicaRefusal.QueueFull,
+        GenerationRefusal.QueueTimeout => ReplicaRefusal.QueueTimeout,
+        _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal, null),
+    };
+
     public static ModelInfo ToWire(this ModelDescription model) =>
-        new(model.Architecture, model.VocabSize, model.ContextLength, [.. model.EosTokenIds], model.ParameterCount);
+        new(model.Architecture, model.VocabSize, model.ContextLength, [.. model.EosTokenIds], model.ParameterCount, model.KvCacheTokens);
 }

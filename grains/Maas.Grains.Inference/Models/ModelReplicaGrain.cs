@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Maas.Engine.Experts;
+using Maas.Engine.Serving;
 using Maas.Grains.Abstractions.FineTunes;
 using Maas.Grains.Abstractions.Models;
 using Maas.Grains.Inference.FineTunes;
@@ -50,6 +51,7 @@ public sealed partial class ModelReplicaGrain(
         var finish = "aborted";
         var digest = host.WeightsDigest(_model);
         var first = true;
+        var refusal = new StrongBox<string?>();
         using var stop = command.ConsumerLease > TimeSpan.Zero
             ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _leases.Start(command.RequestId, command.ConsumerLease))
             : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -57,8 +59,10 @@ public sealed partial class ModelReplicaGrain(
         {
             // Cancelling the token (the caller disconnected, or stopped renewing its lease) makes the engine drop the
             // sequence and free its slot.
-            await foreach (var e in generator.GenerateAsync(command.ToEngine(fineTune), stop.Token).WithCancellation(stop.Token))
+            await using var events = generator.GenerateAsync(command.ToEngine(fineTune), stop.Token).GetAsyncEnumerator(stop.Token);
+            while (await NextAsync(events, refusal))
             {
+                var e = events.Current;
                 if (e.Finish is { } reason)
                 {
                     finish = reason.ToString();
@@ -82,6 +86,7 @@ public sealed partial class ModelReplicaGrain(
             }
 
             // An orphan was counted when its lease expired (CheckLeases): its stream may never get here.
+            finish = refusal.Value ?? finish;
             var orphaned = _leases.Expired(command.RequestId);
             _leases.End(command.RequestId);
             if (!orphaned)
@@ -112,6 +117,23 @@ public sealed partial class ModelReplicaGrain(
         await shard.EnsureLoadedAsync(fineTune, _model);
         return experts.Begin(fineTune.VersionKey)
             ?? throw new InvalidOperationException($"Fine-tune {fineTune.VersionKey} was unloaded while this request started.");
+    }
+
+    /// <summary>
+    /// The engine's next event; its refusals (too large for the cache, queue full, queue deadline) become
+    /// <see cref="ReplicaRefusedException"/>, which Orleans carries to the caller with the reason and the limit.
+    /// </summary>
+    private static async ValueTask<bool> NextAsync(IAsyncEnumerator<GenerationEvent> events, StrongBox<string?> refusal)
+    {
+        try
+        {
+            return await events.MoveNextAsync();
+        }
+        catch (GenerationRefusedException ex)
+        {
+            refusal.Value = "Refused" + ex.Reason;
+            throw new ReplicaRefusedException(ex.Reason.ToWire(), ex.Limit, ex.Message);
+        }
     }
 
     public Task<ReplicaStatus> GetStatusAsync()

@@ -63,7 +63,7 @@ public sealed partial class TenantGrain(
         {
             // A retried admission of the same request keeps its one slot.
             _leases[request.RequestId] = now + _options.LeaseDuration;
-            result = AdmissionResult.Admitted(_options.LeaseDuration);
+            result = AdmissionResult.Admitted(_options.LeaseDuration, _policy.SchedulingWeight);
         }
         else if (_leases.Count >= _policy.MaxConcurrentRequests)
         {
@@ -79,7 +79,7 @@ public sealed partial class TenantGrain(
         else
         {
             _leases[request.RequestId] = now + _options.LeaseDuration;
-            result = AdmissionResult.Admitted(_options.LeaseDuration);
+            result = AdmissionResult.Admitted(_options.LeaseDuration, _policy.SchedulingWeight);
         }
 
         LogAdmission(logger, _policy.TenantId, request.RequestId, request.Model, result.Allowed, result.Error, _leases.Count);
@@ -151,7 +151,10 @@ public sealed partial class TenantGrain(
         var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Id == tenantId, cancellationToken);
         return tenant is null
             ? new TenantPolicy(tenantId, Exists: false, Disabled: true, Array.Empty<string>(), 0)
-            : new TenantPolicy(tenantId, Exists: true, tenant.Disabled, tenant.AllowedModels.ToArray(), tenant.MaxConcurrentRequests);
+            : new TenantPolicy(tenantId, Exists: true, tenant.Disabled, tenant.AllowedModels.ToArray(), tenant.MaxConcurrentRequests)
+            {
+                SchedulingWeight = _options.SchedulingWeights.TryGetValue(tenant.Plan, out var weight) ? weight : 1,
+            };
     }
 
     /// <summary>Budgets with every policy load; month-to-date spend only on activation (after that the grain keeps it).</summary>

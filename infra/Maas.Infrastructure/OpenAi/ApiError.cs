@@ -65,6 +65,10 @@ public sealed record ApiError(int Status, OpenAiError Error, int? RetryAfterSeco
     public static ApiError Unavailable(string message) =>
         new(StatusCodes.Status503ServiceUnavailable, new OpenAiError(message, ServerError, null, "no_capacity"), 1);
 
+    /// <summary>503 for a replica too busy to take the request now (queue full, queue deadline passed), with Retry-After.</summary>
+    public static ApiError Overloaded(string message, string code, int retryAfterSeconds) =>
+        new(StatusCodes.Status503ServiceUnavailable, new OpenAiError(message, ServerError, null, code), retryAfterSeconds);
+
     public static ApiError Internal(string message) =>
         new(StatusCodes.Status500InternalServerError, new OpenAiError(message, ServerError, null, "internal_error"));
 

@@ -34,6 +34,7 @@ public sealed partial class GenerationPipeline(
     FineTuneDirectory fineTunes,
     IGrainFactory grains,
     ReplicaSelector replicas,
+    ReplicaCapacities capacities,
     PromptEncoder prompts,
     GenerationMetrics metrics,
     IUsageSink usage,
@@ -103,12 +104,25 @@ public sealed partial class GenerationPipeline(
         try
         {
             var promptTokens = await TokenizeAsync(model, request, contextLength, cancellationToken);
+            IModelReplicaGrain replica;
+            try
+            {
+                replica = replicas.Pick(model);
+            }
+            catch (ArgumentException ex)
+            {
+                // The api silo has no replica grain class: until a worker silo joins, the cluster knows no implementation.
+                LogGenerationFailed(logger, ex, identity.RequestId);
+                throw new ApiErrorException(ApiError.Unavailable("No model replica can serve this request right now."));
+            }
+
             var command = new GenerateCommand
             {
                 RequestId = identity.RequestId,
                 TenantId = identity.TenantId,
+                TenantWeight = admission.SchedulingWeight,
                 PromptTokens = promptTokens,
-                MaxTokens = request.MaxTokens ?? Math.Min(contextLength - promptTokens.Length, DefaultMaxTokensCap),
+                MaxTokens = await MaxTokensAsync(replica, request, promptTokens.Length, contextLength, cancellationToken),
                 Sampling = request.Sampling,
                 Stop = request.Stop,
                 IgnoreEos = request.IgnoreEos,
@@ -126,7 +140,6 @@ public sealed partial class GenerationPipeline(
             IAsyncEnumerator<TokenChunk> tokens;
             try
             {
-                var replica = replicas.Pick(model);
                 tokens = replica.GenerateAsync(command, cancellationToken).GetAsyncEnumerator(cancellationToken);
 
                 // Real time: the worker measures the lease on its own clock.
@@ -142,7 +155,7 @@ public sealed partial class GenerationPipeline(
             await using (tokens)
             {
                 GenerationUpdate? last = null;
-                while (await NextAsync(tokens, identity.RequestId, cancellationToken))
+                while (await NextAsync(tokens, replica, progress, request, command.MaxTokens, identity.RequestId, cancellationToken))
                 {
                     last = Observe(progress, tokens.Current, model.Id);
                     yield return last;
@@ -190,7 +203,7 @@ public sealed partial class GenerationPipeline(
                 FinishedAt = UsageRecord.Microseconds(receivedAt + Stopwatch.GetElapsedTime(request.ReceivedTimestamp)),
                 FinishReason = completed ? progress!.UsageFinishReason
                     : cancellationToken.IsCancellationRequested ? UsageFinishReason.Cancelled
-                    : progress is null ? UsageFinishReason.Rejected
+                    : progress is null or { Refused: true } ? UsageFinishReason.Rejected
                     : UsageFinishReason.Error,
             });
         }
@@ -227,12 +240,63 @@ public sealed partial class GenerationPipeline(
         return promptTokens;
     }
 
-    /// <summary>The next chunk from the replica; a failure other than the caller's own cancellation becomes an OpenAI error.</summary>
-    private async ValueTask<bool> NextAsync(IAsyncEnumerator<TokenChunk> tokens, string requestId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The request's max_tokens, or the default: the rest of the context, at most <see cref="DefaultMaxTokensCap"/>, and no
+    /// more than the replica's KV cache holds next to the prompt. Refuses (400 naming the limit) a request whose prompt and
+    /// max_tokens the replica's cache could never hold, as learned from the replica.
+    /// </summary>
+    private async ValueTask<int> MaxTokensAsync(IModelReplicaGrain replica, ValidatedGeneration request, int promptTokens, int contextLength, CancellationToken cancellationToken)
+    {
+        var capacity = await capacities.KvCacheTokensAsync(replica, cancellationToken);
+        var maxTokens = request.MaxTokens ?? Math.Min(contextLength - promptTokens, DefaultMaxTokensCap);
+        if (request.MaxTokens is null && capacity is { } held && held - promptTokens >= 1)
+        {
+            maxTokens = Math.Min(maxTokens, held - promptTokens);
+        }
+
+        if (capacity is { } limit && Math.Min((long)promptTokens + maxTokens, contextLength) > limit)
+        {
+            throw new ApiErrorException(ExceedsKvCache(request, limit, promptTokens, maxTokens));
+        }
+
+        return maxTokens;
+    }
+
+    private static ApiError ExceedsKvCache(ValidatedGeneration request, long limit, int promptTokens, int maxTokens) =>
+        ApiError.ContextLengthExceeded(request.MaxTokens is null ? request.PromptParam : request.MaxTokensParam,
+            $"This model's replicas hold KV cache for {limit} tokens per request at most. However, you requested {(long)promptTokens + maxTokens} tokens " +
+            $"({promptTokens} in the prompt, {maxTokens} for the completion). Please reduce the prompt or the completion length.");
+
+    /// <summary>
+    /// The next chunk from the replica; a failure other than the caller's own cancellation becomes an OpenAI error, the
+    /// replica's refusals a 400 naming its cache's limit or a 503 with Retry-After.
+    /// </summary>
+    private async ValueTask<bool> NextAsync(
+        IAsyncEnumerator<TokenChunk> tokens,
+        IModelReplicaGrain replica,
+        GenerationProgress progress,
+        ValidatedGeneration request,
+        int maxTokens,
+        string requestId,
+        CancellationToken cancellationToken)
     {
         try
         {
             return await tokens.MoveNextAsync();
+        }
+        catch (ReplicaRefusedException ex)
+        {
+            progress.Refused = true;
+            LogRefused(logger, requestId, replica.GetPrimaryKeyString(), ex.Reason, ex.Limit);
+            if (ex.Reason == ReplicaRefusal.ExceedsKvCache)
+            {
+                capacities.Learned(replica.GetPrimaryKeyString(), (int)ex.Limit);
+                throw new ApiErrorException(ExceedsKvCache(request, ex.Limit, progress.PromptTokens, maxTokens));
+            }
+
+            throw new ApiErrorException(ex.Reason == ReplicaRefusal.QueueFull
+                ? ApiError.Overloaded("The model is at capacity: its queue is full. Please retry shortly.", "queue_full", 1)
+                : ApiError.Overloaded("The model is at capacity: the request waited too long for a slot. Please retry shortly.", "queue_timeout", 2));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -318,6 +382,9 @@ public sealed partial class GenerationPipeline(
         AdmissionError.ModelNotPriced => ApiError.ModelNotPriced(admission.Message),
         _ => ApiError.Internal(admission.Message),
     };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} refused by replica {Replica}: {Reason} (limit {Limit})")]
+    private static partial void LogRefused(ILogger logger, string requestId, string replica, ReplicaRefusal reason, long limit);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Generation for request {RequestId} failed")]
     private static partial void LogGenerationFailed(ILogger logger, Exception exception, string requestId);

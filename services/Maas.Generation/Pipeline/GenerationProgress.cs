@@ -17,6 +17,9 @@ internal sealed class GenerationProgress(ServedModel model, bool wantsLogprobs, 
 
     public GenerationFinish? Finish { get; private set; }
 
+    /// <summary>Set when the replica refused the sequence before running it (too large for its cache, queue full or timed out).</summary>
+    public bool Refused { get; set; }
+
     /// <summary>True once the replica sent anything: the engine took the prompt (prefill ran).</summary>
     public bool Started { get; private set; }
 

@@ -24,16 +24,21 @@ public sealed class RandomModelFixture : IAsyncLifetime
     }
 
     /// <summary>A second, independent engine on the same checkpoint (F32 KV so batched and alone agree to float noise).</summary>
-    public InferenceEngine Load(int maxBatchSequences = MaxBatchSequences, int maxBatchTokens = 256, Action<int, int>? stepObserver = null) => InferenceEngine.Load(new InferenceEngineOptions
+    /// <param name="tune">Changes to the test defaults (queue bounds, cache size).</param>
+    public InferenceEngine Load(int maxBatchSequences = MaxBatchSequences, int maxBatchTokens = 256, Action<int, int>? stepObserver = null, Func<InferenceEngineOptions, InferenceEngineOptions>? tune = null)
     {
-        ModelPath = Folder,
-        MaxBatchSequences = maxBatchSequences,
-        MaxBatchTokens = maxBatchTokens,
-        KvCacheTokens = 8192,
-        KvCache = KvCacheElementType.F32,
-        Threads = 2,
-        StepObserver = stepObserver,
-    });
+        var options = new InferenceEngineOptions
+        {
+            ModelPath = Folder,
+            MaxBatchSequences = maxBatchSequences,
+            MaxBatchTokens = maxBatchTokens,
+            KvCacheTokens = 8192,
+            KvCache = KvCacheElementType.F32,
+            Threads = 2,
+            StepObserver = stepObserver,
+        };
+        return InferenceEngine.Load(tune is null ? options : tune(options));
+    }
 
     public async Task DisposeAsync()
     {

@@ -55,6 +55,7 @@ public sealed class SiloClusterFixture : IAsyncLifetime
             {
                 ["Maas:Tenancy:LeaseDuration"] = LeaseDuration.ToString("c", CultureInfo.InvariantCulture),
                 ["Maas:Tenancy:PolicyRefreshInterval"] = PolicyRefreshInterval.ToString("c", CultureInfo.InvariantCulture),
+                ["Maas:Tenancy:SchedulingWeights:" + SeededTenants.PremiumPlan] = "3",
             };
             var models = ModelsOf(options.SiloName);
             for (var i = 0; i < models.Length; i++)
