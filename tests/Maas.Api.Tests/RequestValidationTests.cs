@@ -21,7 +21,7 @@ public sealed class RequestValidationTests(ApiHostFixture api)
         { "messages missing", Chat, """{ "model": "model-a" }""", "messages" },
         { "messages not an array", Chat, """{ "model": "model-a", "messages": "hi" }""", "messages" },
         { "messages empty", Chat, """{ "model": "model-a", "messages": [] }""", "messages" },
-        { "message role unsupported", Chat, """{ "model": "model-a", "messages": [{"role": "tool", "content": "x"}] }""", "messages[0].role" },
+        { "message role unsupported", Chat, """{ "model": "model-a", "messages": [{"role": "narrator", "content": "x"}] }""", "messages[0].role" },
         { "message role missing", Chat, """{ "model": "model-a", "messages": [{"content": "x"}] }""", "messages[0].role" },
         { "message content not text", Chat, """{ "model": "model-a", "messages": [{"role": "user", "content": 5}] }""", "messages[0].content" },
         { "message content missing", Chat, """{ "model": "model-a", "messages": [{"role": "user"}] }""", "messages[0].content" },
