@@ -46,6 +46,6 @@ public static class CheckpointDigest
     private static bool IsWeightsFile(string path)
     {
         var name = Path.GetFileName(path);
-        return name == "config.json" || name.EndsWith(".safetensors", StringComparison.Ordinal) || name.EndsWith(".safetensors.index.json", StringComparison.Ordinal);
+        return name == "config.json" || name == "expert_cfg.json" || name.EndsWith(".safetensors", StringComparison.Ordinal) || name.EndsWith(".safetensors.index.json", StringComparison.Ordinal);
     }
 }

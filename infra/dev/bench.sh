@@ -4,7 +4,8 @@
 # (MQTT round-trip overhead, 100 connected plants, batch vs interactive throughput and TPOT); the engine benchmark
 # on a random DeepSeek-V2-Lite-shaped 8-layer FP8 checkpoint (2 threads): prefill of 512 and 2,048 tokens, decode at
 # batch 1 and 16 after 32-token prompts and at batch 1 over 512 / 2,048 / 8,192 tokens of (synthetic) context; the Q8
-# and attention kernel harnesses, constrained decoding (structured); then the BenchmarkDotNet micro-benchmarks. Never run by CI.
+# and attention kernel harnesses, constrained decoding (structured), tenant fine-tunes in mixed batches; then the
+# BenchmarkDotNet micro-benchmarks. Never run by CI.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -43,6 +44,10 @@ done
 
 echo "== structured outputs: schema compile, grammar cost per token, decode constrained vs unconstrained (batch 1, 16)"
 dotnet run -c Release --project tests/Maas.Benchmarks -- structured --model "$MODEL" --threads "$THREADS"
+echo
+
+echo "== fine-tunes: 8 tenants' fine-tunes (8% of routed experts) in one batch vs the base; cold start; memory"
+dotnet run -c Release --project tests/Maas.Benchmarks -- finetunes --model "$MODEL" --threads "$THREADS"
 echo
 
 echo "== kernels: one MoE layer and lm_head at batch 1-32"

@@ -1,5 +1,6 @@
 using Maas.Api.Batches;
 using Maas.Api.Completions;
+using Maas.Api.FineTunes;
 using Maas.Api.Gateway;
 using Maas.Api.Metrics;
 using Maas.Api.Models;
@@ -52,6 +53,7 @@ public static class ApiApplication
         builder.Services.AddHttpClient<BatchWebhook>();
         // After the silo (registered by AddMaasSilo above), so grains can be called when it runs.
         builder.Services.AddHostedService<BatchResumer>();
+        builder.Services.AddSingleton<FineTuneUnloader>();
 
         var app = builder.Build();
         app.UseMiddleware<RequestIdMiddleware>();
@@ -63,6 +65,7 @@ public static class ApiApplication
         v1.MapCompletionEndpoints();
         v1.MapUsageEndpoints();
         v1.MapBatchEndpoints();
+        v1.MapFineTuneEndpoints();
         return app;
     }
 }

@@ -23,6 +23,7 @@ public sealed partial class Program
         model.Subcommands.Add(ModelExportGgufCommand.Create());
         root.Subcommands.Add(model);
 
+        root.Subcommands.Add(FineTuneCommands.Create());
         root.Subcommands.Add(PriceCommands.Create());
         root.Subcommands.Add(BudgetCommands.Create());
         root.Subcommands.Add(UsageCommands.Create());

@@ -1,5 +1,7 @@
+using Maas.Generation.FineTunes;
 using Maas.Generation.Models;
 using Maas.Generation.Pipeline;
+using Maas.Infrastructure.FineTunes;
 using Maas.Infrastructure.Hosting;
 using Maas.Infrastructure.Metering;
 using Maas.Infrastructure.Models;
@@ -25,6 +27,8 @@ public static class GenerationServiceCollectionExtensions
         services.TryAddSingleton<ServedModelCatalog>();
         services.AddHostedService<ModelCatalogRefresher>();
         services.AddOptions<GenerationOptions>().BindConfiguration(GenerationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<FineTuneOptions>().BindConfiguration(FineTuneOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<FineTuneDirectory>();
         services.TryAddSingleton<PromptEncoder>();
         services.TryAddSingleton<ReplicaSelector>();
         services.TryAddSingleton<ReplicaCapacities>();

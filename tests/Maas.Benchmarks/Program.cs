@@ -4,7 +4,7 @@ using Maas.Benchmarks.Platform;
 // `latency` measures a running platform, `fairness` one tenant's request while another floods platform processes it
 // starts, `plant` the MQTT endpoint and batches on processes it starts, `gateway` the gateway alone in-process,
 // `metering` the durable usage path
-// into PostgreSQL, `kernels` the engine's decode kernels, `attention` its MLA attention; anything else goes to
+// into PostgreSQL, `kernels` the engine's decode kernels, `attention` its MLA attention, `finetunes` tenant fine-tunes in mixed batches; anything else goes to
 // BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "latency")
 {
@@ -34,6 +34,11 @@ if (args.Length > 0 && args[0] == "metering")
 if (args.Length > 0 && args[0] == "kernels")
 {
     return KernelThroughput.Run(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "finetunes")
+{
+    return await FineTuneThroughput.RunAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "attention")

@@ -141,7 +141,7 @@ public static class RandomCheckpointWriter
         writer.Write(Path.Combine(outputFolder, "model.safetensors"), progress);
     }
 
-    private static float[] NormalTable(int seed)
+    internal static float[] NormalTable(int seed)
     {
         var table = new float[1 << TableBits];
         var random = new Random(seed);
@@ -160,7 +160,7 @@ public static class RandomCheckpointWriter
 
     private const int Chunk = 1 << 20;
 
-    private static void FillBf16(Span<byte> span, float[] normal, int seed, float std, float mean)
+    internal static void FillBf16(Span<byte> span, float[] normal, int seed, float std, float mean)
     {
         var count = span.Length / 2;
         unsafe

@@ -66,7 +66,7 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
     public void ResetTouchedBytes() => TouchedBytes = 0;
 
     public void Accumulate(int layer, ReadOnlySpan<float> hidden, int hiddenSize, ReadOnlySpan<ExpertAssignment> assignments, Span<float> output) =>
-        Accumulate(layer, hidden, hiddenSize, assignments, output, null);
+        Accumulate(layer, hidden, hiddenSize, assignments, output, null, []);
 
     /// <summary>
     /// <see cref="Accumulate(int, ReadOnlySpan{float}, int, ReadOnlySpan{ExpertAssignment}, Span{float})"/>, plus
@@ -75,8 +75,11 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
     /// are compute-bound and could overlap the routed ones' streaming, no change beyond noise).
     /// The shared gate goes first and its up into the middle of the routed groups, so the two are unlikely to be
     /// computed at the same time and neither ends a dispatch alone; the shared down goes first in the second.
+    /// Tenant fine-tunes' replacement experts are more groups of the same two dispatches: an assignment whose
+    /// <see cref="ExpertAssignment.Expert"/> is n_routed + i runs <paramref name="replacements"/>[i], so a batch mixing
+    /// the base model and any number of fine-tunes still costs two fork-joins per layer.
     /// </summary>
-    internal void Accumulate(int layer, ReadOnlySpan<float> hidden, int hiddenSize, ReadOnlySpan<ExpertAssignment> assignments, Span<float> output, SharedExpertRun? shared)
+    internal void Accumulate(int layer, ReadOnlySpan<float> hidden, int hiddenSize, ReadOnlySpan<ExpertAssignment> assignments, Span<float> output, SharedExpertRun? shared, ReadOnlySpan<FeedForwardWeights> replacements)
     {
         if (hiddenSize != _hiddenSize)
         {
@@ -84,10 +87,11 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
         }
 
         FeedForwardWeights[] experts = _layers[layer] ?? throw new ArgumentException($"layer {layer} has no routed experts", nameof(layer));
-        if (_counts.Length < experts.Length)
+        int slots = experts.Length + replacements.Length;
+        if (_counts.Length < slots)
         {
-            _counts = new int[experts.Length];
-            _offsets = new int[experts.Length + 1];
+            _counts = new int[Math.Max(slots, _counts.Length * 2)];
+            _offsets = new int[_counts.Length + 1];
         }
 
         if (_order.Length < assignments.Length)
@@ -96,10 +100,10 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
         }
 
         // Counting sort of the assignments by expert.
-        Array.Clear(_counts, 0, experts.Length);
+        Array.Clear(_counts, 0, slots);
         foreach (ExpertAssignment a in assignments)
         {
-            if ((uint)a.Expert >= (uint)experts.Length)
+            if ((uint)a.Expert >= (uint)slots)
             {
                 throw new ArgumentOutOfRangeException(nameof(assignments), $"expert {a.Expert} does not exist in layer {layer}");
             }
@@ -108,7 +112,7 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
         }
 
         _offsets[0] = 0;
-        for (int e = 0; e < experts.Length; e++)
+        for (int e = 0; e < slots; e++)
         {
             _offsets[e + 1] = _offsets[e] + _counts[e];
             _counts[e] = _offsets[e];
@@ -135,9 +139,9 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
                 new ReadOnlySpan<float>(h + (long)a.Row * hiddenSize, hiddenSize).CopyTo(new Span<float>(x + (long)i * hiddenSize, hiddenSize));
             }
 
-            if (_groups.Length < 2 * experts.Length + 2)
+            if (_groups.Length < 2 * slots + 2)
             {
-                _groups = new MatMulGroup[2 * experts.Length + 2];
+                _groups = new MatMulGroup[2 * slots + 2];
             }
 
             int groups = 0;
@@ -149,7 +153,7 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
                 _groups[groups++] = new MatMulGroup(h, hiddenSize, rows, run.Weights.Gate, run.Gate, run.Weights.Width);
             }
 
-            for (int e = 0; e < experts.Length; e++)
+            for (int e = 0; e < slots; e++)
             {
                 int start = _offsets[e];
                 int n = _offsets[e + 1] - start;
@@ -158,7 +162,7 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
                     continue;
                 }
 
-                FeedForwardWeights expert = experts[e];
+                FeedForwardWeights expert = e < experts.Length ? experts[e] : replacements[e - experts.Length];
                 TouchedBytes += expert.ByteLength;
                 float* xe = x + (long)start * hiddenSize;
                 _groups[groups++] = new MatMulGroup(xe, hiddenSize, n, expert.Gate, gate + (long)start * _width, _width);
@@ -184,13 +188,14 @@ public sealed unsafe class LocalExpertHost : IExpertHost, IDisposable
                 _groups[groups++] = new MatMulGroup(run.Gate, run.Weights.Width, rows, run.Weights.Down, run.Output, hiddenSize);
             }
 
-            for (int e = 0; e < experts.Length; e++)
+            for (int e = 0; e < slots; e++)
             {
                 int start = _offsets[e];
                 int n = _offsets[e + 1] - start;
                 if (n > 0)
                 {
-                    _groups[groups++] = new MatMulGroup(gate + (long)start * _width, _width, n, experts[e].Down, down + (long)start * hiddenSize, hiddenSize);
+                    FeedForwardWeights expert = e < experts.Length ? experts[e] : replacements[e - experts.Length];
+                    _groups[groups++] = new MatMulGroup(gate + (long)start * _width, _width, n, expert.Down, down + (long)start * hiddenSize, hiddenSize);
                 }
             }
 

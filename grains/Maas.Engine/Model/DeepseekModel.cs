@@ -25,6 +25,8 @@ public sealed unsafe class DeepseekModel : IDisposable
     private readonly MoeRouter? _router;
     private readonly RunState _state;
     private readonly MlaForm _attentionForm;
+    private readonly Dictionary<FeedForwardWeights, int> _replacementSlots = new(ReferenceEqualityComparer.Instance);
+    private readonly List<FeedForwardWeights> _replacements = [];
 
     private DeepseekModel(ModelConfig config, ModelLoadOptions options, IComputeBackend backend, DeepseekWeights weights)
     {
@@ -37,6 +39,7 @@ public sealed unsafe class DeepseekModel : IDisposable
         _layers = weights.Layers;
         ParameterCount = weights.ParameterCount;
         MaxBatchTokens = options.MaxBatchTokens;
+        WeightPrecision = options.Weights;
         _attentionForm = options.AttentionForm;
         MaxBatchSequences = options.MaxBatchSequences;
         MaxContextLength = config.ContextLength(options.MaxContextLength);
@@ -47,6 +50,9 @@ public sealed unsafe class DeepseekModel : IDisposable
     }
 
     public ModelConfig Config { get; }
+
+    /// <summary>How the weights are held (fine-tunes loaded for this model are converted to the same).</summary>
+    public WeightPrecision WeightPrecision { get; }
 
     /// <summary>Weight bytes every step reads whatever the routing (attention, dense MLPs, routers, shared experts, lm_head).</summary>
     public long DenseWeightBytes
@@ -172,6 +178,11 @@ public sealed unsafe class DeepseekModel : IDisposable
                 throw new ArgumentException($"sequence {sequence.Id} would reach {end} tokens, beyond the context length {MaxContextLength}", nameof(batch));
             }
 
+            if (batch.FineTune(e) is { } fineTune && (!ReferenceEquals(fineTune.Model, this) || fineTune.IsFreed))
+            {
+                throw new ArgumentException($"fine-tune {fineTune.Id} was loaded for another model or has been freed", nameof(batch));
+            }
+
             int start = batch.TokenStart(e);
             for (int i = 0; i < batch.EntryTokenCount(e); i++)
             {
@@ -248,6 +259,7 @@ public sealed unsafe class DeepseekModel : IDisposable
             batch.Sequence(e).Length += batch.EntryTokenCount(e);
         }
 
+        // Each replacement expert counts once per layer it ran in, as base experts do (LocalExpertHost.TouchedBytes).
         LastStepWeightBytes = DenseWeightBytes + _localExperts.TouchedBytes;
     }
 
@@ -453,36 +465,66 @@ public sealed unsafe class DeepseekModel : IDisposable
     }
 
     /// <summary>
-    /// Sends each assignment to the host serving it: a sequence's own host if it serves that (layer, expert), else
-    /// the local one, which also runs the base model's shared experts (tenant hosts serve routed experts only).
+    /// Sends each assignment to the host serving it: a sequence's own host if it serves that (layer, expert), else the
+    /// local one, which also runs the base model's shared experts (tenant hosts serve routed experts only). An
+    /// assignment of a sequence whose fine-tune replaces the expert is renumbered to a replacement slot
+    /// (n_routed + i), so the local host runs base and every fine-tune's experts in the same two dispatches.
     /// </summary>
     private void DispatchExperts(int layerIndex, ForwardBatch batch, ReadOnlySpan<float> hidden, ReadOnlySpan<ExpertAssignment> assignments, Span<float> output, SharedExpertRun? shared)
     {
         int size = Config.HiddenSize;
-        bool anyOverride = false;
+        bool anyHost = false, anyFineTune = false;
         for (int e = 0; e < batch.SequenceCount; e++)
         {
-            anyOverride |= batch.ExpertHost(e) is not null;
+            anyHost |= batch.ExpertHost(e) is not null;
+            anyFineTune |= batch.FineTune(e) is { } f && f.ReplacesIn(layerIndex);
         }
 
-        if (!anyOverride)
+        if (!anyHost && !anyFineTune)
         {
-            _localExperts.Accumulate(layerIndex, hidden, size, assignments, output, shared);
+            _localExperts.Accumulate(layerIndex, hidden, size, assignments, output, shared, []);
             return;
         }
 
         ExpertAssignment[] subset = _state.AssignmentSubset;
         int n = 0;
+        int routed = Config.NRoutedExperts;
+        _replacementSlots.Clear();
+        _replacements.Clear();
         foreach (ExpertAssignment a in assignments)
         {
-            IExpertHost? host = batch.ExpertHost(_state.RowEntry[a.Row]);
-            if (host is null || !host.Serves(layerIndex, a.Expert))
+            int entry = _state.RowEntry[a.Row];
+            IExpertHost? host = batch.ExpertHost(entry);
+            if (host is not null && host.Serves(layerIndex, a.Expert))
+            {
+                continue;
+            }
+
+            if (batch.FineTune(entry)?.Replacement(layerIndex, a.Expert) is { } replacement)
+            {
+                if (!_replacementSlots.TryGetValue(replacement, out int slot))
+                {
+                    slot = _replacements.Count;
+                    _replacementSlots.Add(replacement, slot);
+                    _replacements.Add(replacement);
+                }
+
+                subset[n++] = a with { Expert = routed + slot };
+            }
+            else
             {
                 subset[n++] = a;
             }
         }
 
-        _localExperts.Accumulate(layerIndex, hidden, size, subset.AsSpan(0, n), output, shared);
+        _localExperts.Accumulate(layerIndex, hidden, size, subset.AsSpan(0, n), output, shared, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_replacements));
+        _replacements.Clear();
+        _replacementSlots.Clear();
+        if (!anyHost)
+        {
+            return;
+        }
+
         for (int e = 0; e < batch.SequenceCount; e++)
         {
             IExpertHost? host = batch.ExpertHost(e);

@@ -12,6 +12,7 @@ public sealed class ForwardBatch
 {
     private readonly KvSequence?[] _sequences;
     private readonly IExpertHost?[] _expertHosts;
+    private readonly FineTuneExperts?[] _fineTunes;
     private readonly int[] _tokenStart;
     private readonly int[] _tokenCount;
     private readonly bool[] _allLogits;
@@ -26,6 +27,7 @@ public sealed class ForwardBatch
         MaxTokens = maxTokens;
         _sequences = new KvSequence?[maxSequences];
         _expertHosts = new IExpertHost?[maxSequences];
+        _fineTunes = new FineTuneExperts?[maxSequences];
         _tokenStart = new int[maxSequences];
         _tokenCount = new int[maxSequences];
         _allLogits = new bool[maxSequences];
@@ -48,6 +50,7 @@ public sealed class ForwardBatch
     {
         Array.Clear(_sequences, 0, SequenceCount);
         Array.Clear(_expertHosts, 0, SequenceCount);
+        Array.Clear(_fineTunes, 0, SequenceCount);
         SequenceCount = 0;
         TokenCount = 0;
         LogitRowCount = 0;
@@ -56,9 +59,11 @@ public sealed class ForwardBatch
     /// <summary>
     /// Adds a sequence's new tokens (they get positions sequence.Length, sequence.Length+1, ...).
     /// <paramref name="expertHost"/> optionally serves some routed experts for this sequence
-    /// (e.g. a tenant's fine-tune); the rest run on the model's local host. Returns the entry index.
+    /// (a remote host); the rest run on the model's local host. <paramref name="fineTune"/> replaces routed experts for
+    /// this sequence only, computed in the same grouped dispatches as the base experts (see <see cref="FineTuneExperts"/>).
+    /// Returns the entry index.
     /// </summary>
-    public int Add(KvSequence sequence, ReadOnlySpan<int> tokens, bool allLogits = false, IExpertHost? expertHost = null)
+    public int Add(KvSequence sequence, ReadOnlySpan<int> tokens, bool allLogits = false, IExpertHost? expertHost = null, FineTuneExperts? fineTune = null)
     {
         ArgumentNullException.ThrowIfNull(sequence);
         if (tokens.IsEmpty)
@@ -87,6 +92,7 @@ public sealed class ForwardBatch
         int entry = SequenceCount++;
         _sequences[entry] = sequence;
         _expertHosts[entry] = expertHost;
+        _fineTunes[entry] = fineTune;
         _tokenStart[entry] = TokenCount;
         _tokenCount[entry] = tokens.Length;
         _allLogits[entry] = allLogits;
@@ -114,6 +120,8 @@ public sealed class ForwardBatch
     internal bool WantsAllLogits(int entry) => _allLogits[entry];
 
     internal IExpertHost? ExpertHost(int entry) => _expertHosts[entry];
+
+    internal FineTuneExperts? FineTune(int entry) => _fineTunes[entry];
 
     private int CheckEntry(int entry)
     {

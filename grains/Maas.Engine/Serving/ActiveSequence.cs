@@ -14,6 +14,7 @@ namespace Maas.Engine.Serving;
 internal sealed class ActiveSequence
 {
     private int _cancelRequested;
+    private int _fineTuneReleased;
 
     public ActiveSequence(GenerationRequest request, int[] promptTokens, TextTokenizer tokenizer, int vocabSize, GrammarMatcher? grammar = null)
     {
@@ -108,4 +109,13 @@ internal sealed class ActiveSequence
     public bool CancelRequested => Volatile.Read(ref _cancelRequested) != 0;
 
     public void RequestCancel() => Volatile.Write(ref _cancelRequested, 1);
+
+    /// <summary>Ends the sequence's lease on its fine-tune's experts (once; the scheduler calls it when the sequence ends).</summary>
+    public void ReleaseFineTune()
+    {
+        if (Request.FineTune is { } fineTune && Interlocked.Exchange(ref _fineTuneReleased, 1) == 0)
+        {
+            fineTune.Release();
+        }
+    }
 }

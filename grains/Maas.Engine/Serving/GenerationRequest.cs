@@ -46,4 +46,10 @@ public sealed record GenerationRequest
     /// where the grammar accepts, and the sequence ends once the grammar is complete.
     /// </summary>
     public Maas.Grammar.Grammar? Grammar { get; init; }
+
+    /// <summary>
+    /// A tenant fine-tune's replacement experts (<see cref="InferenceEngine.LoadFineTune"/>) this sequence runs with; null:
+    /// the base model. The sequence holds a lease on them from the call until it leaves the batch.
+    /// </summary>
+    public Experts.FineTuneExperts? FineTune { get; init; }
 }

@@ -361,7 +361,7 @@ internal sealed class GenerationScheduler : IDisposable
         {
             if (sequence.PromptComplete && budget > 0)
             {
-                _batch.Add(sequence.Kv!, sequence.DecodeInput, allLogits: false);
+                _batch.Add(sequence.Kv!, sequence.DecodeInput, allLogits: false, fineTune: sequence.Request.FineTune);
                 _stepSequences.Add(sequence);
                 budget--;
             }
@@ -375,7 +375,7 @@ internal sealed class GenerationScheduler : IDisposable
             while (budget > 0 && ShortestPrefill(priority) is { } sequence)
             {
                 var chunk = Math.Min(budget, sequence.PrefillTokens.Length - sequence.PromptDone);
-                _batch.Add(sequence.Kv!, sequence.PrefillTokens.AsSpan(sequence.PromptDone, chunk), allLogits: false);
+                _batch.Add(sequence.Kv!, sequence.PrefillTokens.AsSpan(sequence.PromptDone, chunk), allLogits: false, fineTune: sequence.Request.FineTune);
                 _stepSequences.Add(sequence);
                 sequence.PromptDone += chunk;
                 budget -= chunk;
@@ -518,6 +518,7 @@ internal sealed class GenerationScheduler : IDisposable
         }
 
         sequence.Finished = true;
+        sequence.ReleaseFineTune();
         if (reason != FinishReason.Cancelled)
         {
             // Text held back for a possible stop string or an unfinished character is released at the end.
@@ -542,6 +543,7 @@ internal sealed class GenerationScheduler : IDisposable
     private static void Fail(ActiveSequence sequence, Exception error)
     {
         sequence.Finished = true;
+        sequence.ReleaseFineTune();
         sequence.Events.Writer.TryComplete(error);
     }
 

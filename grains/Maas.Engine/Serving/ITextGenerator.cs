@@ -16,4 +16,7 @@ public interface ITextGenerator : IAsyncDisposable
 
     /// <summary>Sequences waiting for a batch slot.</summary>
     int QueuedSequences { get; }
+
+    /// <summary>Loads a tenant fine-tune's replacement experts for this model (see <see cref="InferenceEngine.LoadFineTune"/>).</summary>
+    Experts.FineTuneExperts LoadFineTune(string folder, string id);
 }

@@ -100,6 +100,11 @@ public sealed class InferenceEngine : ITextGenerator
     {
         ArgumentNullException.ThrowIfNull(request);
         var prompt = Validate(request);
+        if (request.FineTune is { } fineTune && (!ReferenceEquals(fineTune.Model, _model) || !fineTune.TryAcquire()))
+        {
+            throw new ArgumentException($"Fine-tune {fineTune.Id} was loaded for another model or has been unloaded.", nameof(request));
+        }
+
         var sequence = new ActiveSequence(request, prompt, _tokenizer, Model.VocabSize, request.Grammar is { } grammar ? TokenGrammarFor(grammar).CreateMatcher() : null);
         using var registration = cancellationToken.Register(static state =>
         {
@@ -137,6 +142,14 @@ public sealed class InferenceEngine : ITextGenerator
 
     /// <summary>Time the scheduler spent on grammar masks and grammar steps (Stopwatch ticks), for benchmarks.</summary>
     public long GrammarTicks => _scheduler.GrammarTicks;
+
+    /// <summary>
+    /// Loads a fine-tune's replacement experts (an ESFT folder, validated against this model) for requests to run with
+    /// (<see cref="GenerationRequest.FineTune"/>): only the listed experts' tensors are read, in the model's weight
+    /// precision. The caller owns the result and disposes it to return the memory (after running sequences end).
+    /// Reads and converts weights: call it off the request path's scheduler thread.
+    /// </summary>
+    public Experts.FineTuneExperts LoadFineTune(string folder, string id) => Experts.FineTuneExperts.Load(folder, _model, id);
 
     public ValueTask DisposeAsync()
     {

@@ -53,4 +53,8 @@ public sealed record GenerateCommand
     /// <summary>Structured output or tool calls the tokens must form (response_format, tools); null: free text.</summary>
     [Id(11)]
     public OutputConstraint? Constraint { get; init; }
+
+    /// <summary>The tenant fine-tune whose replacement experts this sequence runs with; null: the base model.</summary>
+    [Id(12)]
+    public FineTunes.FineTuneRef? FineTune { get; init; }
 }

@@ -6,8 +6,9 @@ namespace Maas.Grains.Inference.Models;
 /// <summary>Maps between the engine's types and the grain wire records (the engine stays out of the abstractions).</summary>
 public static class EngineWireMapping
 {
-    public static GenerationRequest ToEngine(this GenerateCommand command) => new()
+    public static GenerationRequest ToEngine(this GenerateCommand command, Engine.Experts.FineTuneExperts? fineTune = null) => new()
     {
+        FineTune = fineTune,
         RequestId = command.RequestId,
         PromptTokens = command.PromptTokens,
         MaxTokens = command.MaxTokens,

@@ -1,6 +1,9 @@
 using System.Runtime.CompilerServices;
+using Maas.Engine.Experts;
 using Maas.Engine.Serving;
+using Maas.Grains.Abstractions.FineTunes;
 using Maas.Grains.Abstractions.Models;
+using Maas.Grains.Inference.FineTunes;
 using Maas.Grains.Hosting;
 using Maas.Grains.Placement;
 using Microsoft.Extensions.Logging;
@@ -18,6 +21,7 @@ namespace Maas.Grains.Inference.Models;
 [Reentrant]
 public sealed partial class ModelReplicaGrain(
     ModelReplicaHost host,
+    ExpertRegistry experts,
     ReplicaMetrics metrics,
     ILocalSiloDetails silo,
     SiloRole role,
@@ -42,6 +46,7 @@ public sealed partial class ModelReplicaGrain(
     public async IAsyncEnumerable<TokenChunk> GenerateAsync(GenerateCommand command, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var generator = await host.GetGeneratorAsync(_model, cancellationToken);
+        var fineTune = command.FineTune is { } requested ? await BeginFineTuneAsync(requested) : null;
         LogStarted(logger, command.RequestId, command.TenantId, _model, command.PromptTokens.Length, command.MaxTokens);
         var finish = "aborted";
         var digest = host.WeightsDigest(_model);
@@ -54,7 +59,7 @@ public sealed partial class ModelReplicaGrain(
         {
             // Cancelling the token (the caller disconnected, or stopped renewing its lease) makes the engine drop the
             // sequence and free its slot.
-            await using var events = generator.GenerateAsync(command.ToEngine(), stop.Token).GetAsyncEnumerator(stop.Token);
+            await using var events = generator.GenerateAsync(command.ToEngine(fineTune), stop.Token).GetAsyncEnumerator(stop.Token);
             while (await NextAsync(events, refusal))
             {
                 var e = events.Current;
@@ -75,6 +80,11 @@ public sealed partial class ModelReplicaGrain(
         }
         finally
         {
+            if (fineTune is not null)
+            {
+                experts.End(command.FineTune!.VersionKey);
+            }
+
             // An orphan was counted when its lease expired (CheckLeases): its stream may never get here.
             finish = refusal.Value ?? finish;
             var orphaned = _leases.Expired(command.RequestId);
@@ -90,6 +100,23 @@ public sealed partial class ModelReplicaGrain(
                 LogFinished(logger, command.RequestId, _model, finish);
             }
         }
+    }
+
+    /// <summary>
+    /// The fine-tune's experts on this silo, loaded by its expert shard here on first use (one grain call per sequence
+    /// at most, none per step); counted as running until the sequence ends.
+    /// </summary>
+    private async Task<FineTuneExperts> BeginFineTuneAsync(FineTuneRef fineTune)
+    {
+        if (experts.Begin(fineTune.VersionKey) is { } loaded)
+        {
+            return loaded;
+        }
+
+        var shard = GrainFactory.GetGrain<IExpertShardGrain>(ExpertShardKey.Format(fineTune.VersionKey, silo.SiloAddress.ToParsableString()));
+        await shard.EnsureLoadedAsync(fineTune, _model);
+        return experts.Begin(fineTune.VersionKey)
+            ?? throw new InvalidOperationException($"Fine-tune {fineTune.VersionKey} was unloaded while this request started.");
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Maas.Grains.Abstractions.FineTunes;
 using Maas.Grains.Abstractions.Models;
 using Maas.Grains.Abstractions.Placement;
 using Microsoft.Extensions.Logging;
@@ -10,7 +11,9 @@ namespace Maas.Grains.Placement;
 /// <summary>
 /// Picks a worker silo (silo metadata <see cref="SiloRoles.MetadataKey"/> = "worker"). Among workers, silos
 /// that list the grain's model in <see cref="SiloRoles.ModelsMetadataKey"/> are preferred because they
-/// already hold (or load) its weights; the replica number spreads replicas of one model over those silos.
+/// already hold (or load) its weights; the replica number spreads replicas of one model over those silos. An expert
+/// shard (<see cref="ExpertShardKey"/>) goes to the worker its key names: the silo of the replica that runs its
+/// fine-tune, whose engine reads the experts in-process.
 /// </summary>
 public sealed partial class WorkerPlacementDirector(ISiloMetadataCache metadata, ILogger<WorkerPlacementDirector> logger) : IPlacementDirector
 {
@@ -21,6 +24,11 @@ public sealed partial class WorkerPlacementDirector(ISiloMetadataCache metadata,
     public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var key = target.GrainIdentity.Key.ToString() ?? "";
+        if (ExpertShardKey.TryParse(key, out _, out var siloText))
+        {
+            return PlaceOnNamedSilo(target, context, siloText);
+        }
+
         string? model = null;
         var replica = 0;
         if (key.Contains('/'))
@@ -55,6 +63,27 @@ public sealed partial class WorkerPlacementDirector(ISiloMetadataCache metadata,
 
             await Task.Delay(PollInterval);
         }
+    }
+
+    private SiloAddress PlaceOnNamedSilo(PlacementTarget target, IPlacementContext context, string siloText)
+    {
+        SiloAddress named;
+        try
+        {
+            named = SiloAddress.FromParsableString(siloText);
+        }
+        catch (FormatException ex)
+        {
+            throw new OrleansException($"{target.GrainIdentity}: '{siloText}' is not a silo address.", ex);
+        }
+
+        if (!context.GetCompatibleSilos(target).Contains(named) || !IsWorker(named))
+        {
+            throw new OrleansException($"{target.GrainIdentity} belongs on worker silo {named}, which is not an active worker of this cluster.");
+        }
+
+        LogPlaced(logger, target.GrainIdentity, named, true);
+        return named;
     }
 
     private bool IsWorker(SiloAddress silo) =>

@@ -40,7 +40,7 @@ public sealed partial class TenantGrain(
         ArgumentException.ThrowIfNullOrEmpty(request.RequestId);
         var now = time.GetUtcNow();
         ExpireLeases(now);
-        var price = (await prices.GetAsync(CancellationToken.None)).Find(request.Model, fineTune: null, now);
+        var price = (await prices.GetAsync(CancellationToken.None)).Find(request.Model, request.FineTune, now);
 
         AdmissionResult result;
         if (!_policy.Exists)

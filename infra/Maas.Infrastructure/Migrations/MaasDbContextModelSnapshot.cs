@@ -348,6 +348,69 @@ namespace Maas.Infrastructure.Migrations
                     b.ToTable("batch_lines", (string)null);
                 });
 
+            modelBuilder.Entity("Maas.Infrastructure.Persistence.FineTune", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.Property<string>("ArtifactPath")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("artifact_path");
+
+                    b.Property<string>("BaseModel")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("base_model");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("DeletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deleted_at");
+
+                    b.Property<string>("Digest")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)")
+                        .HasColumnName("digest");
+
+                    b.Property<int>("ExpertCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("expert_count");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<long>("WeightBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("weight_bytes");
+
+                    b.HasKey("Id", "Version");
+
+                    b.HasIndex("TenantId", "Name");
+
+                    b.ToTable("fine_tunes", (string)null);
+                });
+
             modelBuilder.Entity("Maas.Infrastructure.Persistence.Invoice", b =>
                 {
                     b.Property<string>("Id")
@@ -949,6 +1012,15 @@ namespace Maas.Infrastructure.Migrations
                     b.HasOne("Maas.Infrastructure.Persistence.BatchJob", null)
                         .WithMany()
                         .HasForeignKey("BatchId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Maas.Infrastructure.Persistence.FineTune", b =>
+                {
+                    b.HasOne("Maas.Infrastructure.Persistence.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

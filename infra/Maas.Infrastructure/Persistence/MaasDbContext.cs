@@ -13,6 +13,8 @@ public sealed class MaasDbContext(DbContextOptions<MaasDbContext> options) : DbC
 
     public DbSet<ModelPrice> Prices => Set<ModelPrice>();
 
+    public DbSet<FineTune> FineTunes => Set<FineTune>();
+
     public DbSet<UsageEvent> UsageEvents => Set<UsageEvent>();
 
     public DbSet<UsageHourly> UsageHourly => Set<UsageHourly>();
@@ -84,6 +86,24 @@ public sealed class MaasDbContext(DbContextOptions<MaasDbContext> options) : DbC
             e.Property(m => m.OwnedBy).HasColumnName("owned_by").HasMaxLength(64);
             e.Property(m => m.Enabled).HasColumnName("enabled");
             e.Property(m => m.CreatedAt).HasColumnName("created_at");
+        });
+        modelBuilder.Entity<FineTune>(e =>
+        {
+            e.ToTable("fine_tunes");
+            e.HasKey(f => new { f.Id, f.Version });
+            e.Property(f => f.Id).HasColumnName("id").HasMaxLength(400);
+            e.Property(f => f.Version).HasColumnName("version");
+            e.Property(f => f.TenantId).HasColumnName("tenant_id").HasMaxLength(64);
+            e.Property(f => f.Name).HasColumnName("name").HasMaxLength(Maas.Infrastructure.FineTunes.FineTuneName.MaxNameLength);
+            e.Property(f => f.BaseModel).HasColumnName("base_model").HasMaxLength(256);
+            e.Property(f => f.ArtifactPath).HasColumnName("artifact_path");
+            e.Property(f => f.Digest).HasColumnName("digest").HasMaxLength(80);
+            e.Property(f => f.WeightBytes).HasColumnName("weight_bytes");
+            e.Property(f => f.ExpertCount).HasColumnName("expert_count");
+            e.Property(f => f.CreatedAt).HasColumnName("created_at");
+            e.Property(f => f.DeletedAt).HasColumnName("deleted_at");
+            e.HasIndex(f => new { f.TenantId, f.Name });
+            e.HasOne<Tenant>().WithMany().HasForeignKey(f => f.TenantId);
         });
         MaasBillingModel.Configure(modelBuilder);
         MaasPlantModel.Configure(modelBuilder);

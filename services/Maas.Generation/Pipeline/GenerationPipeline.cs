@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Maas.Generation.FineTunes;
 using Maas.Generation.Models;
 using Maas.Generation.Requests;
+using Maas.Grains.Abstractions.FineTunes;
 using Maas.Grains.Abstractions.Models;
 using Maas.Grains.Abstractions.Tenancy;
+using Maas.Infrastructure.FineTunes;
 using Maas.Infrastructure.Metering;
 using Maas.Infrastructure.OpenAi;
 using Microsoft.Extensions.Logging;
@@ -28,6 +31,7 @@ namespace Maas.Generation.Pipeline;
 /// </remarks>
 public sealed partial class GenerationPipeline(
     ServedModelCatalog catalog,
+    FineTuneDirectory fineTunes,
     IGrainFactory grains,
     ReplicaSelector replicas,
     ReplicaCapacities capacities,
@@ -54,7 +58,11 @@ public sealed partial class GenerationPipeline(
         RequestIdentity identity,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var model = catalog.Find(request.Model) ?? throw new ApiErrorException(ApiError.ModelNotFound(request.Model));
+        // A fine-tune ("ft:{base}:{tenant}:{name}") runs on its base model with its replacement experts; a name of another
+        // tenant, deleted, or unknown is the same 404 as any unknown model.
+        var fineTune = FineTuneName.IsFineTune(request.Model) ? await fineTunes.FindAsync(identity.TenantId, request.Model, cancellationToken) : null;
+        var model = (fineTune is null ? FineTuneName.IsFineTune(request.Model) ? null : catalog.Find(request.Model) : catalog.Find(fineTune.BaseModel))
+            ?? throw new ApiErrorException(ApiError.ModelNotFound(request.Model));
         var contextLength = model.ContextLength;
         if (request.MaxTokens is { } requested && requested > contextLength)
         {
@@ -84,7 +92,8 @@ public sealed partial class GenerationPipeline(
             identity.KeyId,
             model.Id,
             request.MaxTokens ?? Math.Min(contextLength - 1, DefaultMaxTokensCap),
-            (int)Math.Min(size.TokenBound, contextLength)));
+            (int)Math.Min(size.TokenBound, contextLength),
+            fineTune?.Id));
         if (!admission.Allowed)
         {
             throw new ApiErrorException(ToApiError(admission));
@@ -131,6 +140,13 @@ public sealed partial class GenerationPipeline(
                 ConsumerLease = _consumerLease,
                 Batch = identity.Source == UsageSource.Batch,
                 Constraint = request.Constraint,
+                FineTune = fineTune is null ? null : new FineTuneRef
+                {
+                    Id = fineTune.Id,
+                    Version = fineTune.Version,
+                    ArtifactPath = fineTune.ArtifactPath,
+                    Digest = fineTune.Digest,
+                },
             };
             var toolCalls = request.ToolCallsExpected ? ToolCallStreamParser.For(model.Tokenizer) : null;
             progress = new GenerationProgress(model, request.Sampling.Logprobs, promptTokens.Length, request.ReceivedTimestamp);
@@ -189,6 +205,8 @@ public sealed partial class GenerationPipeline(
                 KeyId = identity.KeyId,
                 Model = model.Id,
                 WeightsDigest = progress?.WeightsDigest,
+                FineTune = fineTune?.Id,
+                FineTuneVersion = fineTune?.Version,
                 Source = identity.Source,
                 Endpoint = request.Endpoint,
                 PromptTokens = meteredPromptTokens,

@@ -49,7 +49,7 @@ public sealed unsafe class LocalExpertHostTests
         fixed (float* st = sharedTogether)
         fixed (float* sa = sharedAlone)
         {
-            host.Accumulate(0, x, hidden, assignments, routedTogether, new SharedExpertRun(shared, g, g + rows * sharedWidth, st));
+            host.Accumulate(0, x, hidden, assignments, routedTogether, new SharedExpertRun(shared, g, g + rows * sharedWidth, st), []);
             host.Accumulate(0, x, hidden, assignments, routedAlone);
 
             // The shared MLP on its own, as the model ran it before: gate and up, SiLU·up, down.
