@@ -31,10 +31,7 @@ public static class ApiApplication
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
-        {
-            builder.WebHost.UseUrls(DefaultUrl);
-        }
+        builder.UseDefaultUrl(DefaultUrl);
 
         // Redis on the request path only checks request ids for replay, falling back to this process's memory: it only degrades readiness.
         builder.AddMaasServiceDefaults(DefaultManagementPort).AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);

@@ -29,10 +29,7 @@ public static class PlantApplication
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
-        {
-            builder.WebHost.UseUrls(DefaultUrl);
-        }
+        builder.UseDefaultUrl(DefaultUrl);
 
         // Rate limits fail open and revocations fall back to the periodic key re-check, so Redis only degrades readiness.
         builder.AddMaasServiceDefaults(DefaultManagementPort).AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);

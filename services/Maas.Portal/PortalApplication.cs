@@ -37,10 +37,7 @@ public static class PortalApplication
             ContentRootPath = AppContext.BaseDirectory,
         });
         configure?.Invoke(builder);
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
-        {
-            builder.WebHost.UseUrls(DefaultUrl);
-        }
+        builder.UseDefaultUrl(DefaultUrl);
 
         // Revocation notices need Redis; without it a revoked key still stops working when gateway caches expire.
         builder.AddMaasServiceDefaults(DefaultManagementPort).AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);

@@ -20,10 +20,7 @@ public static class WorkerApplication
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
-        {
-            builder.WebHost.UseUrls(DefaultUrl);
-        }
+        builder.UseDefaultUrl(DefaultUrl);
 
         // Nothing on the worker's path needs Redis yet (the KV-cache tier will degrade to compute), so it only degrades readiness.
         builder.AddMaasServiceDefaults(DefaultManagementPort).AddMaasPostgres().AddMaasRedis(HealthStatus.Degraded);

@@ -3,6 +3,7 @@ using Maas.Infrastructure.Persistence;
 using Maas.Infrastructure.Redis;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
@@ -26,6 +27,20 @@ public static class MaasServiceDefaults
     public const string LiveEndpoint = "/health/live";
     public const string ReadyEndpoint = "/health/ready";
     public const string MetricsEndpoint = "/metrics";
+
+    /// <summary>
+    /// Listens on <paramref name="defaultUrl"/> (each service's loopback port under `make run`) unless urls were
+    /// configured (ASPNETCORE_URLS, --urls, a test's settings).
+    /// </summary>
+    public static WebApplicationBuilder UseDefaultUrl(this WebApplicationBuilder builder, string defaultUrl)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls(defaultUrl);
+        }
+
+        return builder;
+    }
 
     /// <summary>
     /// Single-line structured console logs (or JSON when Maas:Logging:Json is true), the health-check service and
